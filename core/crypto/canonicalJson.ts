@@ -1,0 +1,93 @@
+/**
+ * Canonical JSON (appendices, "Canonical JSON"): keys sorted by code point, no insignificant whitespace,
+ * integers only, UTF-8 output with only the escapes the grammar allows.
+ *
+ * JSON.stringify already escapes exactly as the grammar asks (short escapes for \b \t \n \f \r \" \\,
+ * lowercase \u00XX for other control characters, nothing else), so only key order and number checks are ours.
+ */
+
+/** A JSON value as parsed from the wire. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+export const MAX_SAFE_CANONICAL_INT = 2 ** 53 - 1;
+
+export class CanonicalJsonError extends Error {
+  override readonly name = 'CanonicalJsonError';
+}
+
+export interface CanonicalJsonOptions {
+  /**
+   * Room versions 1-5 predate the strict integer rule: their events may carry floats or large numbers,
+   * which are then printed as JavaScript prints them instead of being refused.
+   */
+  readonly lenientNumbers?: boolean;
+}
+
+/** Returns the canonical JSON text of `value`. Throws CanonicalJsonError for floats, out-of-range integers, or non-JSON values. */
+export function canonicalJson(value: unknown, options: CanonicalJsonOptions = {}): string {
+  return encode(value, '', options.lenientNumbers === true);
+}
+
+/** Canonical JSON as UTF-8 bytes: what gets hashed and signed. */
+export function canonicalJsonBytes(value: unknown, options: CanonicalJsonOptions = {}): Buffer {
+  return Buffer.from(canonicalJson(value, options), 'utf8');
+}
+
+function encode(value: unknown, path: string, lenient: boolean): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new CanonicalJsonError(`${describe(path)} is not a finite number`);
+      if (lenient) return value === 0 ? '0' : String(value);
+      if (!Number.isInteger(value)) throw new CanonicalJsonError(`${describe(path)} is not an integer`);
+      if (Math.abs(value) > MAX_SAFE_CANONICAL_INT) {
+        throw new CanonicalJsonError(`${describe(path)} is outside the canonical integer range`);
+      }
+      // -0 must print as 0.
+      return value === 0 ? '0' : String(value);
+    case 'object': {
+      if (Array.isArray(value)) {
+        return '[' + value.map((item, i) => encode(item, `${path}[${i}]`, lenient)).join(',') + ']';
+      }
+      const record = value as Record<string, unknown>;
+      const keys = sortedKeys(record);
+      const parts = keys.map((k) => JSON.stringify(k) + ':' + encode(record[k], path ? `${path}.${k}` : k, lenient));
+      return '{' + parts.join(',') + '}';
+    }
+    default:
+      throw new CanonicalJsonError(`${describe(path)} is not a JSON value`);
+  }
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+function sortedKeys(record: Record<string, unknown>): string[] {
+  const keys = Object.keys(record).filter((k) => record[k] !== undefined);
+  // The default sort compares UTF-16 code units; canonical order is by code point. The two differ only when
+  // a key holds an astral character (a surrogate pair), so pay for the slow comparison only then.
+  return keys.some((k) => SURROGATE.test(k)) ? keys.sort(compareCodePoints) : keys.sort();
+}
+
+function describe(path: string): string {
+  return path ? `value at "${path}"` : 'value';
+}
+
+export function compareCodePoints(a: string, b: string): number {
+  const ai = a[Symbol.iterator]();
+  const bi = b[Symbol.iterator]();
+  for (;;) {
+    const x = ai.next();
+    const y = bi.next();
+    if (x.done || y.done) return x.done === y.done ? 0 : x.done ? -1 : 1;
+    const cx = x.value.codePointAt(0)!;
+    const cy = y.value.codePointAt(0)!;
+    if (cx !== cy) return cx - cy;
+  }
+}
