@@ -17,7 +17,12 @@ export function signedBytes(object: JsonObject, options?: CanonicalJsonOptions):
 }
 
 /** Returns a copy of `object` with our signature added (other signatures kept; `unsigned` kept untouched). */
-export function signJson<T extends JsonObject>(object: T, entity: string, key: SigningKey, options?: CanonicalJsonOptions): T {
+export function signJson<T extends JsonObject>(
+  object: T,
+  entity: string,
+  key: SigningKey,
+  options?: CanonicalJsonOptions,
+): T & { signatures: Signatures } {
   const signature = encodeBase64(key.sign(signedBytes(object, options)));
   const existing = isSignatures(object.signatures) ? object.signatures : {};
   const signatures: Signatures = { ...existing, [entity]: { ...(existing[entity] ?? {}), [key.keyId]: signature } };

@@ -1,0 +1,62 @@
+/**
+ * A tiny benchmark harness. Each benchmark measures its subject and a baseline in the same run and reports the
+ * ratio, so figures compare across machines; absolute numbers are printed only as context.
+ */
+import { performance } from 'node:perf_hooks';
+
+export interface Measurement {
+  readonly name: string;
+  readonly operations: number;
+  readonly seconds: number;
+  readonly opsPerSecond: number;
+}
+
+export interface MeasureOptions {
+  /** Keep running batches until at least this long has passed. */
+  readonly minMilliseconds?: number;
+  /** Operations per call of `fn` (when one call does many operations, e.g. a batch insert). */
+  readonly operationsPerCall?: number;
+  /** Unmeasured calls first, so the JIT and caches warm up. */
+  readonly warmupCalls?: number;
+}
+
+export async function measure(name: string, fn: () => unknown, options: MeasureOptions = {}): Promise<Measurement> {
+  const minMs = options.minMilliseconds ?? Number(process.env.BENCH_MIN_MS ?? 1000);
+  const perCall = options.operationsPerCall ?? 1;
+  for (let i = 0; i < (options.warmupCalls ?? 10); i++) await fn();
+  let calls = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < minMs) {
+    const result = fn();
+    if (result instanceof Promise) await result;
+    calls++;
+    elapsed = performance.now() - start;
+  }
+  const seconds = elapsed / 1000;
+  const operations = calls * perCall;
+  return { name, operations, seconds, opsPerSecond: operations / seconds };
+}
+
+export interface RatioReport {
+  readonly title: string;
+  readonly subject: Measurement;
+  readonly baseline: Measurement;
+  /** subject throughput / baseline throughput. */
+  readonly ratio: number;
+  /** Optional target on the ratio (e.g. ">= 0.25"), printed with a verdict. */
+  readonly target?: number;
+}
+
+export function ratio(title: string, subject: Measurement, baseline: Measurement, target?: number): RatioReport {
+  return { title, subject, baseline, ratio: subject.opsPerSecond / baseline.opsPerSecond, ...(target === undefined ? {} : { target }) };
+}
+
+export function printReport(report: RatioReport): void {
+  const fmt = (m: Measurement) => `${m.name}: ${Math.round(m.opsPerSecond).toLocaleString('en')} ops/s`;
+  const verdict = report.target === undefined ? '' : report.ratio >= report.target ? `  (target >= ${report.target}: met)` : `  (target >= ${report.target}: MISSED)`;
+  console.log(`${report.title}\n  ${fmt(report.subject)}\n  ${fmt(report.baseline)}\n  ratio ${report.ratio.toFixed(3)}${verdict}`);
+}
+
+/** What a benchmark module exports: a function that measures and returns its ratio reports. */
+export type Benchmark = () => Promise<RatioReport[]>;

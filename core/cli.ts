@@ -1,0 +1,147 @@
+/**
+ * The command line: `npm run server -- <command>`.
+ *   serve [--config FILE] [--data-dir DIR] [--server-name NAME] [--host H] [--port P]
+ *   register-user --data-dir DIR --user NAME --password PW [--admin] [--config FILE] [--server-name NAME]
+ * Exit codes: 0 ok, 1 failure (message on stderr), 2 usage error.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfigFile, buildConfig, type ConfigOverrides } from './config/configLoader.ts';
+import { ConfigError } from './config/configError.ts';
+import type { HomeserverConfig } from './config/homeserverConfig.ts';
+import { Homeserver } from './homeserver.ts';
+import { openDataDirectory, DataDirectoryError } from './storage/dataDirectory.ts';
+import { MigrationError } from './storage/engine/migrations.ts';
+import { UsersStore } from './storage/databases/main/usersStore.ts';
+import { registerLocalUser } from './handlers/accounts/localUserRegistration.ts';
+import { MatrixError } from './handlers/matrixError.ts';
+
+const USAGE = `usage: npm run server -- <command> [options]
+
+commands:
+  serve          [--config FILE] [--data-dir DIR] [--server-name NAME] [--host H] [--port P]
+  register-user  --data-dir DIR --user NAME --password PW [--admin] [--config FILE] [--server-name NAME]
+`;
+
+class UsageError extends Error {}
+
+function configFrom(values: { config?: string; 'data-dir'?: string; 'server-name'?: string; host?: string; port?: string }): HomeserverConfig {
+  const overrides: { -readonly [K in keyof ConfigOverrides]: ConfigOverrides[K] } = {};
+  if (values['data-dir'] !== undefined) overrides.data_dir = values['data-dir'];
+  if (values['server-name'] !== undefined) overrides.server_name = values['server-name'];
+  if (values.host !== undefined) overrides.host = values.host;
+  if (values.port !== undefined) {
+    if (!/^\d+$/.test(values.port)) throw new ConfigError('client_listener.port', `must be an integer from 0 to 65535 (got "${values.port}")`);
+    overrides.port = Number(values.port);
+  }
+  return values.config ? loadConfigFile(values.config, overrides) : buildConfig({}, overrides);
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'server-name': { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+    },
+    strict: true,
+  });
+  const config = configFrom(values);
+  const homeserver = Homeserver.open({ config });
+  const address = await homeserver.listen();
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  process.stdout.write(`listening on http://${host}:${address.port}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    homeserver.log.info(`${signal} received; stopping`);
+    homeserver.stop().then(
+      () => process.exit(0),
+      (e) => {
+        homeserver.log.error('error while stopping', e);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function registerUser(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'server-name': { type: 'string' },
+      user: { type: 'string' },
+      password: { type: 'string' },
+      admin: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (!values.user) throw new UsageError('register-user needs --user NAME');
+  if (values.password === undefined) throw new UsageError('register-user needs --password PW');
+  if (!values['data-dir'] && !values.config) throw new UsageError('register-user needs --data-dir DIR (or --config FILE)');
+  const config = configFrom(values);
+  // Without an explicit name, use the one the data directory was created with.
+  const explicitName = values['server-name'] ?? (values.config ? config.server_name : null);
+  const dataDirectory = openDataDirectory(config.data_dir, { serverName: explicitName, fallbackServerName: config.server_name });
+  try {
+    const localpart = values.user.replace(/^@/, '').split(':')[0]!;
+    const userId = await registerLocalUser(
+      { serverName: dataDirectory.serverName, users: new UsersStore(dataDirectory.db) },
+      { localpart, password: values.password, admin: values.admin },
+    );
+    process.stdout.write(`registered ${userId}${values.admin ? ' (admin)' : ''}\n`);
+  } finally {
+    dataDirectory.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        await serve(rest);
+        return 0;
+      case 'register-user':
+        await registerUser(rest);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`error: ${(e as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof ConfigError || e instanceof DataDirectoryError || e instanceof MigrationError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof MatrixError) {
+      process.stderr.write(`error: ${e.errcode}: ${e.message}\n`);
+      return 1;
+    }
+    if ((e as { code?: string }).code === 'EADDRINUSE' || (e as { code?: string }).code === 'EACCES') {
+      process.stderr.write(`error: cannot listen: ${(e as Error).message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// `serve` keeps running until a signal; other commands end here.
+if (process.argv[2] !== 'serve' || code !== 0) process.exitCode = code;

@@ -1,0 +1,86 @@
+/**
+ * The homeserver's configuration: the shape of the YAML file (snake_case, like Synapse's homeserver.yaml) and
+ * its defaults. A config value here is always complete and validated; see configLoader.ts for how it is made.
+ */
+
+export interface ListenerConfig {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface FederationListenerConfig extends ListenerConfig {
+  /** PEM files; TLS is served when both are given. */
+  readonly tls_cert: string | null;
+  readonly tls_key: string | null;
+}
+
+export interface FederationConfig {
+  /** A public federation listener; null means federation only through the relay tunnel. */
+  readonly listener: FederationListenerConfig | null;
+  readonly verify_certificates: boolean;
+  /** Static server name -> base URL map (tests, LAN). Beats discovery. */
+  readonly resolve: Readonly<Record<string, string>>;
+  /** Plain HTTP to resolved peers is allowed only when true. */
+  readonly allow_insecure_http: boolean;
+}
+
+export interface RelayConfig {
+  readonly url: string;
+  readonly server_name: string;
+  readonly secret: string;
+}
+
+export interface RegistrationConfig {
+  readonly enabled: boolean;
+  /** When set, registration requires this token (m.login.registration_token). */
+  readonly token: string | null;
+}
+
+export interface LimitsConfig {
+  /** Largest accepted request body for JSON APIs, in bytes (413 M_TOO_LARGE above it). */
+  readonly max_request_body_bytes: number;
+}
+
+export interface HomeserverConfig {
+  readonly server_name: string;
+  readonly data_dir: string;
+  /** The URL clients use; defaults to the client listener's address. */
+  readonly public_baseurl: string | null;
+  readonly client_listener: ListenerConfig;
+  readonly federation: FederationConfig;
+  readonly relay: RelayConfig | null;
+  readonly registration: RegistrationConfig;
+  readonly limits: LimitsConfig;
+  /** This process's instance name; the single desktop process is `main`. */
+  readonly instance_name: string;
+  /** Which instance writes each stream (SEED-BEHAVIOURS.md §2). */
+  readonly stream_writers: { readonly events: string };
+  /** Addresses of other instances, for replication. */
+  readonly instance_map: Readonly<Record<string, ListenerConfig>>;
+  readonly log_level: LogLevelName;
+}
+
+export type LogLevelName = 'debug' | 'info' | 'warn' | 'error';
+
+export const DEFAULT_CONFIG: HomeserverConfig = {
+  server_name: 'localhost',
+  data_dir: './data',
+  public_baseurl: null,
+  client_listener: { host: '127.0.0.1', port: 8008 },
+  federation: { listener: null, verify_certificates: true, resolve: {}, allow_insecure_http: false },
+  relay: null,
+  registration: { enabled: false, token: null },
+  limits: { max_request_body_bytes: 1024 * 1024 },
+  instance_name: 'main',
+  stream_writers: { events: 'main' },
+  instance_map: {},
+  log_level: 'info',
+};
+
+/** The base URL clients reach this server at. */
+export function clientBaseUrl(config: HomeserverConfig): string {
+  if (config.public_baseurl) return config.public_baseurl.replace(/\/+$/, '');
+  const { host, port } = config.client_listener;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shownHost}:${port}`;
+}

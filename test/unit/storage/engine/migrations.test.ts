@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { openDatabase } from '../../../../core/storage/engine/database.ts';
+import { applyMigrations, MigrationError, schemaVersion, type Migration } from '../../../../core/storage/engine/migrations.ts';
+import { MAIN_MIGRATIONS } from '../../../../core/storage/schema/mainMigrations.ts';
+import { tempDir } from '../../../support/tempDir.ts';
+
+const createA: Migration = { version: 1, name: 'a', up: (db) => db.exec('CREATE TABLE a (x INTEGER)') };
+const createB: Migration = { version: 2, name: 'b', up: (db) => db.exec('CREATE TABLE b (y INTEGER); INSERT INTO b VALUES (1)') };
+const broken: Migration = { version: 3, name: 'broken', up: (db) => db.exec('CREATE TABLE c (z INTEGER); INSERT INTO nope VALUES (1)') };
+
+function tables(db: ReturnType<typeof openDatabase>): string[] {
+  return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+}
+
+test('the database is opened in WAL mode with a busy timeout', (t) => {
+  const db = openDatabase(join(tempDir(t), 'x.db'));
+  t.after(() => db.close());
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.ok(Number(db.pragma('busy_timeout', { simple: true })) >= 1000);
+  assert.equal(db.pragma('synchronous', { simple: true }), 2); // FULL
+});
+
+test('pending migrations are applied in order and recorded; a second run applies nothing', (t) => {
+  const db = openDatabase(join(tempDir(t), 'x.db'));
+  t.after(() => db.close());
+  assert.deepEqual(applyMigrations(db, [createA]), { from: 0, to: 1, applied: ['1 a'] });
+  assert.deepEqual(applyMigrations(db, [createA, createB]), { from: 1, to: 2, applied: ['2 b'] });
+  assert.deepEqual(applyMigrations(db, [createA, createB]).applied, []);
+  assert.equal(schemaVersion(db), 2);
+  assert.deepEqual(tables(db), ['a', 'b', 'schema_version']);
+});
+
+test('a failed migration leaves the database exactly as it was', (t) => {
+  const path = join(tempDir(t), 'x.db');
+  const db = openDatabase(path);
+  applyMigrations(db, [createA]);
+  assert.throws(() => applyMigrations(db, [createA, createB, broken]), (e: unknown) => e instanceof MigrationError && /migration 3 \(broken\) failed/.test(e.message));
+  // Neither b (which succeeded before the failure) nor c exist, and the version did not move.
+  assert.deepEqual(tables(db), ['a', 'schema_version']);
+  assert.equal(schemaVersion(db), 1);
+  db.close();
+  const reopened = openDatabase(path);
+  t.after(() => reopened.close());
+  assert.deepEqual(tables(reopened), ['a', 'schema_version']);
+});
+
+test('a database newer than the program is refused; gaps in the list are programming errors', (t) => {
+  const db = openDatabase(join(tempDir(t), 'x.db'));
+  t.after(() => db.close());
+  applyMigrations(db, [createA, createB]);
+  assert.throws(() => applyMigrations(db, [createA]), /newer than this program knows/);
+  assert.throws(() => applyMigrations(db, [createB]), /out of order/);
+});
+
+test('the real migration list applies cleanly to a fresh database', (t) => {
+  const db = openDatabase(join(tempDir(t), 'x.db'));
+  t.after(() => db.close());
+  const result = applyMigrations(db, MAIN_MIGRATIONS);
+  assert.equal(result.to, MAIN_MIGRATIONS.length);
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+});
