@@ -34,7 +34,10 @@ export interface RoomVersion {
   readonly eventFormat: EventFormat;
   readonly stateResolution: StateResolutionAlgorithm;
   readonly redaction: RedactionAlgorithm;
-  /** v1, v2: event IDs carry the origin server's domain, which auth checks against the sender (v1 rule). */
+  /**
+   * v1, v2: event IDs carry the origin server's domain. That server must have signed the event, and auth rule 11
+   * (redactions) compares the domains of the redaction's and the redacted event's IDs.
+   */
   readonly eventIdsHaveDomain: boolean;
   /** v5+: `valid_until_ts` of the signing key must cover `origin_server_ts`. */
   readonly enforceKeyValidity: boolean;
