@@ -1,0 +1,131 @@
+/**
+ * Creating and sending an event of a local user (Synapse's EventCreationHandler): choose prev events (the
+ * room's forward extremities), compute the state before, select auth events from it, build and sign the
+ * event, check it against the auth rules, compute its context and persist it. Creation is serialised per room
+ * so that concurrent sends do not fork the room. Sends with a transaction ID are idempotent per device.
+ */
+import type { JsonObject } from '../../crypto/canonicalJson.ts';
+import { buildEvent, type EventSigner } from '../../events/eventBuilder.ts';
+import type { RoomEvent } from '../../events/roomEvent.ts';
+import { getRoomVersion, isKnownRoomVersion, type RoomVersion } from '../../events/roomVersions.ts';
+import { selectAuthEventStateKeys } from '../../auth/authEventSelection.ts';
+import { checkEventAuth } from '../../auth/eventAuth.ts';
+import { AuthError } from '../../auth/authError.ts';
+import { KeyedMutex } from '../../concurrency/keyedMutex.ts';
+import type { DataStores } from '../../storage/databases/mainDataStore.ts';
+import type { StateController } from '../../storage/controllers/stateController.ts';
+import type { EventPersister } from '../../storage/eventPersister.ts';
+import { MatrixError } from '../matrixError.ts';
+
+export interface NewEventRequest {
+  readonly roomId: string;
+  readonly sender: string;
+  readonly type: string;
+  readonly content: JsonObject;
+  readonly stateKey?: string;
+  readonly redacts?: string;
+  /** For PUT /send and friends: the same (device, txn ID) returns the first event instead of a new one. */
+  readonly txn?: { readonly deviceId: string; readonly txnId: string };
+  /** For the create event only: the room version of the new room. */
+  readonly roomVersion?: string;
+}
+
+export interface SentEvent {
+  readonly event: RoomEvent;
+  readonly streamOrdering: number;
+}
+
+/** At most this many prev events per new event (the most recent extremities win). */
+export const MAX_PREV_EVENTS_FOR_NEW_EVENT = 10;
+
+export class EventCreationHandler {
+  private readonly roomLocks = new KeyedMutex<string>();
+
+  constructor(
+    private readonly stores: DataStores,
+    private readonly stateController: StateController,
+    private readonly persister: EventPersister,
+    private readonly signer: EventSigner,
+  ) {}
+
+  async send(request: NewEventRequest): Promise<SentEvent> {
+    return this.roomLocks.run(request.roomId, async () => {
+      if (request.txn) {
+        const existing = this.stores.events.getEventIdForTxn(request.sender, request.txn.deviceId, request.txn.txnId);
+        if (existing) {
+          const stored = await this.stores.events.getEvent(existing);
+          if (stored) return { event: stored.event, streamOrdering: stored.streamOrdering };
+        }
+      }
+      const roomVersion = await this.roomVersionFor(request);
+      const prevEvents = await this.prevEventsFor(request, roomVersion);
+      const before = await this.stateController.stateBefore(request.roomId, roomVersion, prevEvents.map((e) => e.eventId));
+
+      const authKeys = selectAuthEventStateKeys(
+        { type: request.type, sender: request.sender, stateKey: request.stateKey ?? null, content: request.content },
+        roomVersion,
+      );
+      const authEventIds = authKeys.map((key) => before.state.get(key)).filter((id): id is string => id !== undefined);
+      const authEvents = await this.loadEvents(authEventIds);
+
+      const event = buildEvent(
+        {
+          type: request.type,
+          roomId: request.roomId,
+          sender: request.sender,
+          content: request.content,
+          ...(request.stateKey === undefined ? {} : { stateKey: request.stateKey }),
+          ...(request.redacts === undefined ? {} : { redacts: request.redacts }),
+          prevEvents,
+          authEventIds,
+        },
+        roomVersion,
+        this.signer,
+        request.txn ? { txnId: request.txn.txnId, deviceId: request.txn.deviceId } : {},
+      );
+      try {
+        checkEventAuth(event, authEvents);
+      } catch (e) {
+        if (e instanceof AuthError) throw MatrixError.forbidden(e.reason);
+        throw e;
+      }
+      const context = this.stateController.contextFor(event, before, null);
+      const persisted = await this.persister.persist(event, context);
+      return { event, streamOrdering: persisted.streamOrdering };
+    });
+  }
+
+  private async roomVersionFor(request: NewEventRequest): Promise<RoomVersion> {
+    if (request.type === 'm.room.create') {
+      const id = request.roomVersion ?? request.content.room_version;
+      if (!isKnownRoomVersion(id)) throw new MatrixError(400, 'M_UNSUPPORTED_ROOM_VERSION', `Unsupported room version ${JSON.stringify(id)}`);
+      return getRoomVersion(id);
+    }
+    const id = await this.stores.events.getRoomVersionId(request.roomId);
+    if (id === null) throw MatrixError.notFound(`Unknown room ${request.roomId}`);
+    return getRoomVersion(id);
+  }
+
+  private async prevEventsFor(request: NewEventRequest, roomVersion: RoomVersion): Promise<RoomEvent[]> {
+    if (request.type === 'm.room.create') {
+      if ((await this.stores.events.getRoomVersionId(request.roomId)) !== null) {
+        throw new MatrixError(400, 'M_ROOM_IN_USE', `Room ${request.roomId} already exists`);
+      }
+      return [];
+    }
+    const latest = await this.stores.events.getLatestEventIdsInRoom(request.roomId);
+    const events = [...(await this.loadEvents(latest))].filter((e) => e.roomVersion === roomVersion);
+    if (events.length === 0) throw MatrixError.notFound(`Room ${request.roomId} has no events to follow`);
+    events.sort((a, b) => b.depth - a.depth);
+    return events.slice(0, MAX_PREV_EVENTS_FOR_NEW_EVENT);
+  }
+
+  private async loadEvents(eventIds: readonly string[]): Promise<RoomEvent[]> {
+    const stored = await this.stores.events.getEvents(eventIds);
+    return eventIds.map((id) => {
+      const entry = stored.get(id);
+      if (!entry) throw new Error(`event ${id} is missing from storage`);
+      return entry.event;
+    });
+  }
+}

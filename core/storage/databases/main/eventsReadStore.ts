@@ -1,0 +1,107 @@
+/**
+ * Reading events: by ID (cached, with list lookups that fetch only what is missing), the redactions that apply
+ * to them, and what the DAG tables say about rooms (forward extremities, which events are held).
+ */
+import type { Database } from '../../engine/database.ts';
+import type { CacheRegistry } from '../../cache/cacheRegistry.ts';
+import type { CachedFunction } from '../../cache/cachedFunction.ts';
+import type { CachedListFunction } from '../../cache/cachedListFunction.ts';
+import { RoomEvent, type EventInternalMetadata } from '../../../events/roomEvent.ts';
+import { getRoomVersion, isKnownRoomVersion } from '../../../events/roomVersions.ts';
+import type { Pdu } from '../../../events/pdu.ts';
+
+/** An event as stored, with what storage knows about it. Shared between callers: never mutate. */
+export interface StoredEvent {
+  readonly event: RoomEvent;
+  readonly streamOrdering: number;
+  readonly outlier: boolean;
+  readonly softFailed: boolean;
+  readonly rejectedReason: string | null;
+  /** IDs of redactions that target this event (whether they apply is the reader's decision: see redactionsApplying). */
+  readonly redactionIds: readonly string[];
+}
+
+interface EventRow {
+  event_id: string;
+  stream_ordering: number;
+  outlier: number;
+  soft_failed: number;
+  room_version: string;
+  internal_metadata: string;
+  json: string;
+  reason: string | null;
+}
+
+export class EventsReadStore {
+  readonly getEvent: CachedFunction<[eventId: string], StoredEvent | null>;
+  readonly getEvents: CachedListFunction<[], string, StoredEvent | null>;
+  /** The room's forward extremities (the events new events follow). Prefilled after persistence. */
+  readonly getLatestEventIdsInRoom: CachedFunction<[roomId: string], string[]>;
+  readonly getRoomVersionId: CachedFunction<[roomId: string], string | null>;
+
+  constructor(
+    private readonly db: Database,
+    caches: CacheRegistry,
+  ) {
+    this.getEvent = caches.cached({ name: 'getEvent', maxEntries: 10_000 }, (eventId: string) => this.fetchEvents([eventId]).get(eventId) ?? null);
+    this.getEvents = caches.cachedList(this.getEvent, (eventIds: string[]) => this.fetchEvents(eventIds));
+    this.getLatestEventIdsInRoom = caches.cached({ name: 'getLatestEventIdsInRoom', maxEntries: 5_000 }, (roomId: string) =>
+      this.db.prepare('SELECT event_id FROM event_forward_extremities WHERE room_id = ? ORDER BY event_id').pluck().all(roomId) as string[],
+    );
+    this.getRoomVersionId = caches.cached({ name: 'getRoomVersionId', maxEntries: 10_000 }, (roomId: string) =>
+      (this.db.prepare('SELECT room_version FROM rooms WHERE room_id = ?').pluck().get(roomId) as string | undefined) ?? null,
+    );
+  }
+
+  /** The subset of `eventIds` that are stored. Not cached: used for de-duplication against the database itself. */
+  haveSeenEvents(eventIds: readonly string[]): Set<string> {
+    const seen = new Set<string>();
+    const statement = this.db.prepare('SELECT 1 FROM events WHERE event_id = ?').pluck();
+    for (const id of eventIds) if (statement.get(id)) seen.add(id);
+    return seen;
+  }
+
+  /** The event sent by this user's device with this transaction ID, if any (idempotent sends). */
+  getEventIdForTxn(userId: string, deviceId: string, txnId: string): string | null {
+    return (
+      (this.db.prepare('SELECT event_id FROM event_txn_id WHERE user_id = ? AND device_id = ? AND txn_id = ?').pluck().get(userId, deviceId, txnId) as
+        | string
+        | undefined) ?? null
+    );
+  }
+
+  /** The highest events stream position held for a room (its last activity). */
+  maxStreamOrderingInRoom(roomId: string): number | null {
+    return (this.db.prepare('SELECT MAX(stream_ordering) FROM events WHERE room_id = ?').pluck().get(roomId) as number | null) ?? null;
+  }
+
+  private fetchEvents(eventIds: readonly string[]): Map<string, StoredEvent> {
+    const result = new Map<string, StoredEvent>();
+    if (eventIds.length === 0) return result;
+    const rows = this.db
+      .prepare(
+        `SELECT e.event_id, e.stream_ordering, e.outlier, e.soft_failed, j.room_version, j.internal_metadata, j.json, r.reason
+         FROM events e JOIN event_json j USING (event_id) LEFT JOIN rejections r USING (event_id)
+         WHERE e.event_id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(JSON.stringify(eventIds)) as EventRow[];
+    const redactionsOf = this.db.prepare('SELECT event_id FROM redactions WHERE redacts = ? ORDER BY event_id').pluck();
+    for (const row of rows) {
+      if (!isKnownRoomVersion(row.room_version)) continue;
+      const internal = JSON.parse(row.internal_metadata) as EventInternalMetadata;
+      const event = RoomEvent.fromTrusted(JSON.parse(row.json) as Pdu, getRoomVersion(row.room_version), row.event_id, {
+        ...internal,
+        streamOrdering: row.stream_ordering,
+      });
+      result.set(row.event_id, {
+        event,
+        streamOrdering: row.stream_ordering,
+        outlier: row.outlier === 1,
+        softFailed: row.soft_failed === 1,
+        rejectedReason: row.reason,
+        redactionIds: redactionsOf.all(row.event_id) as string[],
+      });
+    }
+    return result;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Every write used during event persistence (SEED-BEHAVIOURS.md §2): events and their JSON, DAG edges, forward
+ * extremities, current state and its delta stream, memberships (including `local_current_membership`, §6),
+ * redactions, rejections and transaction IDs, in one synchronous transaction per batch, so a batch costs one
+ * fsync and a failure leaves no partial rows. Constructed only on the events writer.
+ */
+import type { Database } from '../../engine/database.ts';
+import type { RoomEvent } from '../../../events/roomEvent.ts';
+import { parseStateKey, type StateKeyTuple } from '../../../state/stateMap.ts';
+import type { EventContext } from '../../../state/eventContext.ts';
+import { assertEventsWriter, type InstanceIdentity } from './eventsWriterGuard.ts';
+import { canonicalJson } from '../../../crypto/canonicalJson.ts';
+
+export interface EventToPersist {
+  readonly event: RoomEvent;
+  readonly context: EventContext;
+  readonly streamOrdering: number;
+}
+
+/** How current state changes with a batch (computed by the persistence controller). */
+export interface CurrentStateChange {
+  readonly toDelete: readonly StateKeyTuple[];
+  /** New event for each changed key. */
+  readonly toInsert: ReadonlyMap<StateKeyTuple, string>;
+  /** The server has no joined users left: current state is cleared, memberships are kept (§6). */
+  readonly noLongerInRoom: boolean;
+  /** The events stream position the delta is recorded at. */
+  readonly streamId: number;
+}
+
+/** Membership rows for local users that change with the delta, for `local_current_membership`. */
+export interface LocalMembershipChange {
+  readonly userId: string;
+  /** Null removes the row (e.g. a rejected invite). */
+  readonly membership: { readonly eventId: string; readonly membership: string; readonly streamOrdering: number } | null;
+}
+
+export interface PersistBatch {
+  readonly roomId: string;
+  readonly events: readonly EventToPersist[];
+  /** The room's new forward extremities, or null when they do not change (outliers only, backfill). */
+  readonly forwardExtremities: readonly string[] | null;
+  readonly currentState: CurrentStateChange | null;
+  readonly localMemberships: readonly LocalMembershipChange[];
+  readonly instanceName: string;
+  readonly now: number;
+}
+
+export class PersistEventsStore {
+  constructor(
+    private readonly db: Database,
+    identity: InstanceIdentity,
+  ) {
+    assertEventsWriter(identity, 'PersistEventsStore');
+  }
+
+  /** Writes the batch in one transaction. Returns the event IDs written (events already held are skipped). */
+  persistBatch(batch: PersistBatch): string[] {
+    return this.db.transaction(() => this.write(batch)).immediate();
+  }
+
+  private write(batch: PersistBatch): string[] {
+    const db = this.db;
+    const written: string[] = [];
+    const haveEvent = db.prepare('SELECT 1 FROM events WHERE event_id = ?').pluck();
+    const insertEvent = db.prepare(
+      `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, received_ts, outlier, soft_failed, instance_name)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertJson = db.prepare('INSERT INTO event_json (event_id, room_id, room_version, internal_metadata, json) VALUES (?, ?, ?, ?, ?)');
+    const insertEdge = db.prepare('INSERT OR IGNORE INTO event_edges (event_id, prev_event_id) VALUES (?, ?)');
+    const insertAuth = db.prepare('INSERT OR IGNORE INTO event_auth (event_id, auth_id) VALUES (?, ?)');
+    const insertStateEvent = db.prepare('INSERT OR IGNORE INTO state_events (event_id, room_id, type, state_key) VALUES (?, ?, ?, ?)');
+    const insertStateGroup = db.prepare('INSERT OR REPLACE INTO event_to_state_groups (event_id, state_group) VALUES (?, ?)');
+    const insertMembership = db.prepare(
+      `INSERT OR IGNORE INTO room_memberships (event_id, user_id, sender, room_id, membership, display_name, avatar_url, event_stream_ordering)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertRedaction = db.prepare('INSERT OR IGNORE INTO redactions (event_id, redacts, received_ts) VALUES (?, ?, ?)');
+    const insertRejection = db.prepare('INSERT OR REPLACE INTO rejections (event_id, reason, last_check) VALUES (?, ?, ?)');
+    const insertTxnId = db.prepare(
+      'INSERT OR IGNORE INTO event_txn_id (event_id, room_id, user_id, device_id, txn_id, inserted_ts) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const insertRoom = db.prepare('INSERT OR IGNORE INTO rooms (room_id, room_version, creator) VALUES (?, ?, ?)');
+
+    for (const { event, context, streamOrdering } of batch.events) {
+      if (haveEvent.get(event.eventId)) continue;
+      const outlier = event.internal.outlier === true;
+      const rejected = context.rejectedReason !== null;
+      insertEvent.run(
+        streamOrdering, event.eventId, event.roomId, event.type, event.stateKey, event.sender, event.depth,
+        event.originServerTs, batch.now, outlier ? 1 : 0, event.internal.softFailed ? 1 : 0, batch.instanceName,
+      );
+      insertJson.run(event.eventId, event.roomId, event.roomVersion.identifier, JSON.stringify(storedMetadata(event)), canonicalJson(event.toPduJson(), { lenientNumbers: true }));
+      for (const authId of event.authEventIds) insertAuth.run(event.eventId, authId);
+      if (!outlier) for (const prevId of event.prevEventIds) insertEdge.run(event.eventId, prevId);
+      if (context.stateGroupAfter !== null) insertStateGroup.run(event.eventId, context.stateGroupAfter);
+      if (rejected) insertRejection.run(event.eventId, context.rejectedReason, batch.now);
+
+      if (event.type === 'm.room.create' && event.stateKey === '' && !rejected) {
+        const creator = event.roomVersion.implicitRoomCreator ? event.sender : event.content.creator;
+        insertRoom.run(event.roomId, event.roomVersion.identifier, typeof creator === 'string' ? creator : event.sender);
+      }
+      if (event.stateKey !== null && !rejected) {
+        insertStateEvent.run(event.eventId, event.roomId, event.type, event.stateKey);
+        if (event.type === 'm.room.member' && event.membership !== null) {
+          const { displayname, avatar_url } = event.content;
+          insertMembership.run(
+            event.eventId, event.stateKey, event.sender, event.roomId, event.membership,
+            typeof displayname === 'string' ? displayname : null, typeof avatar_url === 'string' ? avatar_url : null, streamOrdering,
+          );
+        }
+      }
+      // A redaction without a target is stored like any event but records nothing to redact (SEED-BEHAVIOURS.md §5).
+      if (event.type === 'm.room.redaction' && event.redacts !== null && !rejected) insertRedaction.run(event.eventId, event.redacts, batch.now);
+      if (event.internal.txnId !== undefined && event.internal.deviceId !== undefined) {
+        insertTxnId.run(event.eventId, event.roomId, event.sender, event.internal.deviceId, event.internal.txnId, batch.now);
+      }
+      written.push(event.eventId);
+    }
+
+    if (batch.forwardExtremities !== null) this.replaceForwardExtremities(batch.roomId, batch.forwardExtremities);
+    if (batch.currentState !== null) this.updateCurrentState(batch.roomId, batch.currentState, batch.instanceName);
+    this.updateLocalMemberships(batch.roomId, batch.localMemberships);
+    return written;
+  }
+
+  private replaceForwardExtremities(roomId: string, eventIds: readonly string[]): void {
+    this.db.prepare('DELETE FROM event_forward_extremities WHERE room_id = ?').run(roomId);
+    const insert = this.db.prepare('INSERT INTO event_forward_extremities (event_id, room_id) VALUES (?, ?)');
+    for (const eventId of eventIds) insert.run(eventId, roomId);
+  }
+
+  private updateCurrentState(roomId: string, change: CurrentStateChange, instanceName: string): void {
+    const db = this.db;
+    const recordDelta = db.prepare(
+      'INSERT INTO current_state_delta_stream (stream_id, room_id, type, state_key, event_id, prev_event_id, instance_name) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const currentEventId = db.prepare('SELECT event_id FROM current_state_events WHERE room_id = ? AND type = ? AND state_key = ?').pluck();
+    if (change.noLongerInRoom) {
+      const rows = db.prepare('SELECT type, state_key, event_id FROM current_state_events WHERE room_id = ?').all(roomId) as {
+        type: string;
+        state_key: string;
+        event_id: string;
+      }[];
+      for (const row of rows) recordDelta.run(change.streamId, roomId, row.type, row.state_key, null, row.event_id, instanceName);
+      db.prepare('DELETE FROM current_state_events WHERE room_id = ?').run(roomId);
+      return;
+    }
+    const remove = db.prepare('DELETE FROM current_state_events WHERE room_id = ? AND type = ? AND state_key = ?');
+    for (const key of change.toDelete) {
+      const { type, stateKey } = parseStateKey(key);
+      const previous = currentEventId.get(roomId, type, stateKey) as string | undefined;
+      remove.run(roomId, type, stateKey);
+      recordDelta.run(change.streamId, roomId, type, stateKey, null, previous ?? null, instanceName);
+    }
+    const membershipOf = db.prepare('SELECT membership FROM room_memberships WHERE event_id = ?').pluck();
+    const upsert = db.prepare(
+      `INSERT INTO current_state_events (room_id, type, state_key, event_id, membership) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = excluded.event_id, membership = excluded.membership`,
+    );
+    for (const [key, eventId] of change.toInsert) {
+      const { type, stateKey } = parseStateKey(key);
+      const previous = currentEventId.get(roomId, type, stateKey) as string | undefined;
+      const membership = type === 'm.room.member' ? ((membershipOf.get(eventId) as string | undefined) ?? null) : null;
+      upsert.run(roomId, type, stateKey, eventId, membership);
+      recordDelta.run(change.streamId, roomId, type, stateKey, eventId, previous ?? null, instanceName);
+    }
+  }
+
+  private updateLocalMemberships(roomId: string, changes: readonly LocalMembershipChange[]): void {
+    const remove = this.db.prepare('DELETE FROM local_current_membership WHERE user_id = ? AND room_id = ?');
+    const insert = this.db.prepare(
+      'INSERT INTO local_current_membership (room_id, user_id, event_id, membership, event_stream_ordering) VALUES (?, ?, ?, ?, ?)',
+    );
+    for (const change of changes) {
+      remove.run(change.userId, roomId);
+      if (change.membership) insert.run(roomId, change.userId, change.membership.eventId, change.membership.membership, change.membership.streamOrdering);
+    }
+  }
+}
+
+function storedMetadata(event: RoomEvent): Record<string, unknown> {
+  const { streamOrdering: _s, ...rest } = event.internal;
+  return rest;
+}
