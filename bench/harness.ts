@@ -38,6 +38,14 @@ export async function measure(name: string, fn: () => unknown, options: MeasureO
   return { name, operations, seconds, opsPerSecond: operations / seconds };
 }
 
+/** Times one run of `fn`, which performs `operations` operations (for work that cannot be repeated at will). */
+export async function timeOnce(name: string, operations: number, fn: () => unknown): Promise<Measurement> {
+  const start = performance.now();
+  await fn();
+  const seconds = (performance.now() - start) / 1000;
+  return { name, operations, seconds, opsPerSecond: operations / seconds };
+}
+
 export interface RatioReport {
   readonly title: string;
   readonly subject: Measurement;

@@ -1,18 +1,32 @@
 /**
- * The composition root: opens the data directory, builds stores, handlers and HTTP apps from the config, and
+ * The composition root: opens the data directory, builds storage, handlers and HTTP apps from the config, and
  * starts and stops the listeners. The Electron main process and the CLI both start the server through this.
+ *
+ * One process is one instance. The events writer (`stream_writers.events`, default `main`) persists events and,
+ * when `instance_map` names it, serves replication to other instances; any other instance sends its events there
+ * and follows the writer's streams (SEED-BEHAVIOURS.md §2).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import type Router from '@koa/router';
 import type { HomeserverConfig } from './config/homeserverConfig.ts';
 import { clientBaseUrl } from './config/homeserverConfig.ts';
 import { openDataDirectory, type DataDirectory } from './storage/dataDirectory.ts';
+import { Storage } from './storage/storage.ts';
+import { LocalEventPersister, type EventPersister } from './storage/eventPersister.ts';
+import { identicalStatesOnlyResolver, type StateResolver } from './state/stateResolver.ts';
+import { EventCreationHandler } from './handlers/events/eventCreationHandler.ts';
 import { ServerKeyDocument } from './federation/serverKeyDocument.ts';
 import { createClientApp } from './http/clientApp.ts';
+import { errorResponses } from './http/errorResponses.ts';
 import { versionsRoutes } from './http/client/versionsRoutes.ts';
 import { wellKnownClientRoutes } from './http/client/wellKnownRoutes.ts';
 import { serverKeysRoutes } from './http/keys/serverKeysRoutes.ts';
 import { Logger } from './logging/logger.ts';
+import { generatorStreamPosition, type StreamPosition } from './replication/streamPosition.ts';
+import { replicationRoutes, type ReplicationServerStats } from './replication/replicationRoutes.ts';
+import { ReplicationClient } from './replication/replicationClient.ts';
 
 /** How long in-flight requests may take to finish at shutdown before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -20,25 +34,59 @@ const SHUTDOWN_GRACE_MS = 5_000;
 export interface HomeserverOptions {
   readonly config: HomeserverConfig;
   readonly log?: Logger;
+  /** State resolution; defaults to refusing conflicting states. */
+  readonly stateResolver?: StateResolver;
 }
 
 export class Homeserver {
-  private server: Server | null = null;
+  private readonly servers: Server[] = [];
   private readonly startedAt = Date.now();
+  readonly replicationStats: ReplicationServerStats = { sendEventCalls: 0 };
+  readonly storage: Storage;
+  readonly eventsPosition: StreamPosition;
+  readonly eventCreation: EventCreationHandler;
+  /** Present on instances other than the events writer. */
+  readonly replicationClient: ReplicationClient | null;
+  private replicationAddress: AddressInfo | null = null;
+  /** Aborted when stopping, so long-polls answer at once instead of holding shutdown. */
+  private readonly shutdown = new AbortController();
 
   private constructor(
     readonly config: HomeserverConfig,
     readonly dataDirectory: DataDirectory,
     readonly log: Logger,
     readonly keyDocument: ServerKeyDocument,
-  ) {}
+    stateResolver: StateResolver,
+  ) {
+    const identity = { instanceName: config.instance_name, eventsWriter: config.stream_writers.events };
+    this.storage = new Storage({ db: dataDirectory.db, serverName: dataDirectory.serverName, identity, stateResolver });
+    let persister: EventPersister;
+    if (this.storage.persistence) {
+      persister = new LocalEventPersister(this.storage.persistence);
+      this.eventsPosition = generatorStreamPosition(this.storage.stores.streams.events);
+      this.replicationClient = null;
+    } else {
+      const writer = config.instance_map[identity.eventsWriter]!;
+      const client = new ReplicationClient(`http://${hostForUrl(writer.host)}:${writer.port}`, this.storage.invalidations, log.child('replication'), {
+        events: this.storage.stores.streams.events.getCurrentToken(),
+        caches: this.storage.stores.streams.caches.getCurrentToken(),
+      });
+      persister = client;
+      this.eventsPosition = client.events;
+      this.replicationClient = client;
+    }
+    this.eventCreation = new EventCreationHandler(this.storage.stores, this.storage.stateController, persister, {
+      serverName: dataDirectory.serverName,
+      signingKey: dataDirectory.signingKey,
+    });
+  }
 
   /** Opens storage (applying migrations); does not listen yet. */
   static open(options: HomeserverOptions): Homeserver {
     const log = options.log ?? new Logger(options.config.log_level);
     const dataDirectory = openDataDirectory(options.config.data_dir, { serverName: options.config.server_name });
     const keyDocument = new ServerKeyDocument({ serverName: dataDirectory.serverName, signingKey: dataDirectory.signingKey });
-    return new Homeserver(options.config, dataDirectory, log, keyDocument);
+    return new Homeserver(options.config, dataDirectory, log, keyDocument, options.stateResolver ?? identicalStatesOnlyResolver);
   }
 
   get serverName(): string {
@@ -49,19 +97,53 @@ export class Homeserver {
     return Date.now() - this.startedAt;
   }
 
-  /** Starts the client listener; resolves with its bound address once it accepts connections. */
+  /** The replication listener's address, once listening (writer instances named in instance_map only). */
+  get replicationListenerAddress(): AddressInfo | null {
+    return this.replicationAddress;
+  }
+
+  /**
+   * Starts the listeners; resolves with the client listener's bound address once it accepts connections.
+   * The events writer also serves replication when `instance_map` has an address for it.
+   */
   async listen(): Promise<AddressInfo> {
-    if (this.server) throw new Error('already listening');
+    if (this.servers.length > 0) throw new Error('already listening');
     const app = createClientApp({
       log: this.log.child('http'),
       maxRequestBodyBytes: this.config.limits.max_request_body_bytes,
       routers: [versionsRoutes(), wellKnownClientRoutes(clientBaseUrl(this.config)), serverKeysRoutes(this.keyDocument)],
     });
-    const server = createServer(app.callback());
-    // Long-polling /sync requests can outlive Node's default request timeout.
-    server.requestTimeout = 0;
-    this.server = server;
     const { host, port } = this.config.client_listener;
+    const address = await this.startServer(app, host, port);
+
+    const ownReplicationAddress = this.config.instance_map[this.config.instance_name];
+    if (this.storage.persistence && ownReplicationAddress) {
+      const replicationApp = new Koa();
+      replicationApp.silent = true;
+      replicationApp.use(errorResponses(this.log.child('replication')));
+      const router: Router = replicationRoutes(
+        {
+          persistence: this.storage.persistence,
+          events: this.eventsPosition,
+          invalidations: this.storage.invalidations,
+          cachesPosition: generatorStreamPosition(this.storage.stores.streams.caches),
+          maxBodyBytes: Math.max(this.config.limits.max_request_body_bytes, 1024 * 1024),
+          shutdown: this.shutdown.signal,
+        },
+        this.replicationStats,
+      );
+      replicationApp.use(router.routes());
+      this.replicationAddress = await this.startServer(replicationApp, ownReplicationAddress.host, ownReplicationAddress.port);
+    }
+    this.replicationClient?.start();
+    return address;
+  }
+
+  private async startServer(app: Koa, host: string, port: number): Promise<AddressInfo> {
+    const server = createServer(app.callback());
+    // Long-polling requests (/sync, replication) can outlive Node's default request timeout.
+    server.requestTimeout = 0;
+    this.servers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -72,18 +154,27 @@ export class Homeserver {
     return server.address() as AddressInfo;
   }
 
-  /** Stops accepting requests, lets in-flight requests finish, and closes storage. */
+  /** Stops accepting requests, lets in-flight requests and queued event writes finish, and closes storage. */
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Idle keep-alive connections would otherwise hold close() open; busy ones get a grace period.
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
-      });
-    }
+    const servers = this.servers.splice(0);
+    this.shutdown.abort();
+    await this.replicationClient?.stop();
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            // Idle keep-alive connections would otherwise hold close() open; busy ones get a grace period.
+            server.closeIdleConnections();
+            setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+          }),
+      ),
+    );
+    await this.storage.persistence?.flush();
     this.dataDirectory.close();
   }
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -80,6 +80,9 @@ export function buildConfig(raw: unknown, overrides: ConfigOverrides = {}): Home
   if (eventsWriter !== 'main' && !(eventsWriter in instanceMap)) {
     throw new ConfigError('stream_writers.events', `names instance "${eventsWriter}", which is not the main instance and has no address in instance_map`);
   }
+  if (instanceName !== eventsWriter && !(eventsWriter in instanceMap)) {
+    throw new ConfigError('instance_map', `must give the address of the events writer "${eventsWriter}": instance "${instanceName}" sends its events there`);
+  }
 
   return {
     server_name: serverName,

@@ -12,6 +12,8 @@ export class Streams {
   readonly caches: StreamIdGenerator;
   readonly receipts: StreamIdGenerator;
   readonly accountData: StreamIdGenerator;
+  /** Device-list changes, cross-signing signature changes and outbound pokes share one stream (§3). */
+  readonly deviceLists: StreamIdGenerator;
 
   constructor(db: Database) {
     this.events = new StreamIdGenerator('events', db, [
@@ -21,5 +23,10 @@ export class Streams {
     this.caches = new StreamIdGenerator('caches', db, [{ table: 'cache_invalidation_stream', column: 'stream_id' }]);
     this.receipts = new StreamIdGenerator('receipts', db, [{ table: 'receipts_linearized', column: 'stream_id' }]);
     this.accountData = new StreamIdGenerator('account_data', db, [{ table: 'account_data', column: 'stream_id' }]);
+    this.deviceLists = new StreamIdGenerator('device_lists', db, [
+      { table: 'device_lists_stream', column: 'stream_id' },
+      { table: 'user_signature_stream', column: 'stream_id' },
+      { table: 'device_lists_outbound_pokes', column: 'stream_id' },
+    ]);
   }
 }

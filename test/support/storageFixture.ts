@@ -9,6 +9,10 @@ import { LocalEventPersister } from '../../core/storage/eventPersister.ts';
 import { EventCreationHandler, type NewEventRequest, type SentEvent } from '../../core/handlers/events/eventCreationHandler.ts';
 import { identicalStatesOnlyResolver, type StateResolver } from '../../core/state/stateResolver.ts';
 import type { JsonObject } from '../../core/crypto/canonicalJson.ts';
+import { SigningKey } from '../../core/crypto/signingKey.ts';
+import type { EventSigner } from '../../core/events/eventBuilder.ts';
+import type { RoomEvent } from '../../core/events/roomEvent.ts';
+import { OUTLIER_CONTEXT } from '../../core/state/eventContext.ts';
 import { tempDir } from './tempDir.ts';
 
 export interface StorageFixture {
@@ -17,11 +21,18 @@ export interface StorageFixture {
   readonly events: EventCreationHandler;
   readonly serverName: string;
   send(request: NewEventRequest): Promise<SentEvent>;
-  createRoom(creator: string, options?: { roomVersion?: string; joinRule?: string; roomId?: string }): Promise<string>;
+  createRoom(creator: string, options?: { roomVersion?: string; joinRule?: string; roomId?: string; stateDefault?: number }): Promise<string>;
   join(roomId: string, userId: string, content?: JsonObject): Promise<SentEvent>;
   leave(roomId: string, userId: string): Promise<SentEvent>;
   state(roomId: string, sender: string, type: string, stateKey: string, content: JsonObject): Promise<SentEvent>;
   message(roomId: string, sender: string, body: string): Promise<SentEvent>;
+  /**
+   * An event creation handler signing as another server over the same storage: stands in for events that
+   * reach us from a remote server (the DAG, state and persistence rules are the same).
+   */
+  remote(serverName: string): { handler: EventCreationHandler; signer: EventSigner };
+  /** Persists an event as an outlier (outside the DAG and state), as for an invite to a room we are not in. */
+  persistOutlier(event: RoomEvent): Promise<number>;
 }
 
 let roomCounter = 0;
@@ -60,12 +71,21 @@ export function openStorageFixture(
       if (roomVersion !== '11') content.creator = creator;
       await send({ roomId, sender: creator, type: 'm.room.create', stateKey: '', content, roomVersion });
       await state(roomId, creator, 'm.room.member', creator, { membership: 'join' });
-      await state(roomId, creator, 'm.room.power_levels', '', { users: { [creator]: 100 }, users_default: 0, events_default: 0, state_default: 50 });
+      await state(roomId, creator, 'm.room.power_levels', '', { users: { [creator]: 100 }, users_default: 0, events_default: 0, state_default: opts.stateDefault ?? 50 });
       await state(roomId, creator, 'm.room.join_rules', '', { join_rule: opts.joinRule ?? 'public' });
       return roomId;
     },
     join: (roomId, userId, content = {}) => state(roomId, userId, 'm.room.member', userId, { membership: 'join', ...content }),
     leave: (roomId, userId) => state(roomId, userId, 'm.room.member', userId, { membership: 'leave' }),
     message: (roomId, sender, body) => send({ roomId, sender, type: 'm.room.message', content: { msgtype: 'm.text', body } }),
+    remote(remoteName) {
+      const signer: EventSigner = { serverName: remoteName, signingKey: SigningKey.generate('remote') };
+      return { handler: new EventCreationHandler(storage.stores, storage.stateController, new LocalEventPersister(storage.persistence!), signer), signer };
+    },
+    async persistOutlier(event) {
+      event.internal.outlier = true;
+      const [persisted] = await storage.persistence!.persistEvents([{ event, context: OUTLIER_CONTEXT }]);
+      return persisted!.streamOrdering;
+    },
   };
 }

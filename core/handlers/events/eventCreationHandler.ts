@@ -28,6 +28,8 @@ export interface NewEventRequest {
   readonly txn?: { readonly deviceId: string; readonly txnId: string };
   /** For the create event only: the room version of the new room. */
   readonly roomVersion?: string;
+  /** Defaults to now; set by application services (`ts`) and by tests that need reproducible event IDs. */
+  readonly originServerTs?: number;
 }
 
 export interface SentEvent {
@@ -78,6 +80,7 @@ export class EventCreationHandler {
           ...(request.redacts === undefined ? {} : { redacts: request.redacts }),
           prevEvents,
           authEventIds,
+          ...(request.originServerTs === undefined ? {} : { originServerTs: request.originServerTs }),
         },
         roomVersion,
         this.signer,

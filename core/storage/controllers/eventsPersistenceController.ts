@@ -82,11 +82,19 @@ export class EventsPersistenceController {
       let queue = this.queues.get(roomId);
       if (!queue) this.queues.set(roomId, (queue = []));
       queue.push({ items, resolve, reject });
-      if (!this.running.has(roomId)) {
-        const worker = this.drain(roomId).finally(() => this.running.delete(roomId));
-        this.running.set(roomId, worker);
-      }
+      if (!this.running.has(roomId)) this.running.set(roomId, this.drain(roomId));
     });
+  }
+
+  /** Drops a local user's pending invite without a leave event (the inviting server is unreachable). */
+  async locallyRejectInvite(userId: string, roomId: string): Promise<boolean> {
+    // Through the room's queue, so it cannot overtake events of that room already waiting.
+    await this.flushRoom(roomId);
+    return this.persistStore.deleteLocalMembership(userId, roomId);
+  }
+
+  private async flushRoom(roomId: string): Promise<void> {
+    while (this.running.has(roomId)) await this.running.get(roomId);
   }
 
   async persistEvent(event: RoomEvent, context: EventContext): Promise<PersistedEvent> {
@@ -105,7 +113,10 @@ export class EventsPersistenceController {
     for (;;) {
       const queue = this.queues.get(roomId);
       if (!queue || queue.length === 0) {
+        // Deregister in the same tick as seeing the queue empty: a caller that queues after this point starts a
+        // new worker, instead of finding this one registered but about to return.
         this.queues.delete(roomId);
+        this.running.delete(roomId);
         return;
       }
       const batch: QueueEntry[] = [];

@@ -11,6 +11,7 @@ import { RoomStateReadStore } from './main/roomStateReadStore.ts';
 import { RoomMembersReadStore } from './main/roomMembersReadStore.ts';
 import { PersistEventsStore } from './main/persistEventsStore.ts';
 import { UsersStore } from './main/usersStore.ts';
+import { RoomMembershipsWriteStore } from './main/roomMembershipsWriteStore.ts';
 import { isEventsWriter, type InstanceIdentity } from './main/eventsWriterGuard.ts';
 import { StateGroupsReadStore } from './state/stateGroupsReadStore.ts';
 import { StateGroupsWriteStore } from './state/stateGroupsWriteStore.ts';
@@ -32,6 +33,7 @@ export class DataStores {
   readonly events: EventsReadStore;
   readonly roomState: RoomStateReadStore;
   readonly members: RoomMembersReadStore;
+  readonly membershipsWriter: RoomMembershipsWriteStore;
   readonly stateGroups: StateGroupsReadStore;
   /** Present only on the events writer. */
   readonly persistEvents: PersistEventsStore | null;
@@ -48,6 +50,7 @@ export class DataStores {
     this.roomState = new RoomStateReadStore(this.db, this.caches);
     this.stateGroups = new StateGroupsReadStore(this.db, this.caches);
     this.members = new RoomMembersReadStore(this.db, this.caches, this.serverName, this.events, this.stateGroups);
+    this.membershipsWriter = new RoomMembershipsWriteStore(this.db);
     this.persistEvents = isEventsWriter(this.identity) ? new PersistEventsStore(this.db, this.identity) : null;
     // State groups are written where event contexts are computed; SQLite serialises writers across processes.
     this.stateGroupsWriter = new StateGroupsWriteStore(this.db, this.stateGroups);

@@ -59,6 +59,14 @@ export class PersistEventsStore {
     return this.db.transaction(() => this.write(batch)).immediate();
   }
 
+  /**
+   * Rejecting an invite we cannot reach the inviting server for: the invite is dropped from
+   * `local_current_membership` without a leave event (SEED-BEHAVIOURS.md §6).
+   */
+  deleteLocalMembership(userId: string, roomId: string): boolean {
+    return this.db.prepare('DELETE FROM local_current_membership WHERE user_id = ? AND room_id = ?').run(userId, roomId).changes > 0;
+  }
+
   private write(batch: PersistBatch): string[] {
     const db = this.db;
     const written: string[] = [];

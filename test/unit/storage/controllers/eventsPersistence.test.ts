@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStorageFixture } from '../../../support/storageFixture.ts';
 import { stateKey } from '../../../../core/state/stateMap.ts';
+import { buildEvent } from '../../../../core/events/eventBuilder.ts';
 
 test('creating a room persists its events, current state, extremities and memberships', async (t) => {
   const fx = openStorageFixture(t);
@@ -26,4 +27,45 @@ test('creating a room persists its events, current state, extremities and member
   assert.equal(stored?.event.content.body, 'hello');
   assert.equal(stored?.streamOrdering, msg.streamOrdering);
   assert.equal(stores.streams.events.getCurrentToken(), msg.streamOrdering);
+});
+
+test('back-to-back persistEvents calls on one room each complete (no lost wake-up between batches)', async (t) => {
+  const fx = openStorageFixture(t);
+  const roomId = await fx.createRoom('@alice:hs.test');
+  const { stores, persistence } = fx.storage;
+  let prev = (await stores.events.getEvent((await stores.events.getLatestEventIdsInRoom(roomId))[0]!))!.event;
+  const signer = { serverName: 'hs.test', signingKey: fx.dataDir.signingKey };
+  // Messages do not change state: they all share the state group after the head.
+  const group = stores.stateGroups.getStateGroupsForEvents([prev.eventId]).get(prev.eventId)!;
+  const context = { stateGroupBefore: group, stateGroupAfter: group, rejectedReason: null };
+  for (let round = 0; round < 5; round++) {
+    const batch = [];
+    for (let i = 0; i < 3; i++) {
+      prev = buildEvent({ type: 'm.room.message', roomId, sender: '@alice:hs.test', content: { body: `${round}.${i}` }, prevEvents: [prev], authEventIds: prev.authEventIds }, prev.roomVersion, signer);
+      batch.push({ event: prev, context });
+    }
+    // Awaited directly, so the next call comes in the same microtask turn as the worker finishing.
+    const results = await persistence!.persistEvents(batch);
+    assert.equal(results.length, 3);
+  }
+  assert.deepEqual(await stores.events.getLatestEventIdsInRoom(roomId), [prev.eventId]);
+});
+
+test('events queued together are written in one batch, in order; duplicates keep their first position', async (t) => {
+  const fx = openStorageFixture(t);
+  const roomId = await fx.createRoom('@alice:hs.test');
+  const { stores, persistence, stateController } = fx.storage;
+  const head = (await stores.events.getEvent((await stores.events.getLatestEventIdsInRoom(roomId))[0]!))!.event;
+  const signer = { serverName: 'hs.test', signingKey: fx.dataDir.signingKey };
+  const a = buildEvent({ type: 'm.room.message', roomId, sender: '@alice:hs.test', content: { body: 'a' }, prevEvents: [head], authEventIds: head.authEventIds }, head.roomVersion, signer);
+  const b = buildEvent({ type: 'm.room.message', roomId, sender: '@alice:hs.test', content: { body: 'b' }, prevEvents: [a], authEventIds: head.authEventIds }, head.roomVersion, signer);
+  const ctxA = await stateController.computeContext(a);
+  const batches: number[] = [];
+  persistence!.onPersisted((batch) => batches.push(batch.events.length));
+  const [ra, rb] = await Promise.all([persistence!.persistEvent(a, ctxA), persistence!.persistEvent(b, ctxA)]);
+  assert.deepEqual(batches, [2], 'one transaction for both');
+  assert.equal(rb!.streamOrdering, ra!.streamOrdering + 1);
+  const again = await persistence!.persistEvent(a, ctxA);
+  assert.deepEqual(again, { eventId: a.eventId, streamOrdering: ra!.streamOrdering, newlyPersisted: false });
+  assert.deepEqual(await stores.events.getLatestEventIdsInRoom(roomId), [b.eventId]);
 });
