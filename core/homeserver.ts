@@ -16,7 +16,10 @@ import { openDataDirectory, type DataDirectory } from './storage/dataDirectory.t
 import { Storage } from './storage/storage.ts';
 import { LocalEventPersister, type EventPersister } from './storage/eventPersister.ts';
 import { identicalStatesOnlyResolver, type StateResolver } from './state/stateResolver.ts';
-import { EventCreationHandler } from './handlers/events/eventCreationHandler.ts';
+import type { EventCreationHandler } from './handlers/events/eventCreationHandler.ts';
+import { Handlers } from './handlers/handlers.ts';
+import { accountRoutes } from './http/client/accountRoutes.ts';
+import type { PasswordHashCost } from './crypto/passwordHash.ts';
 import { ServerKeyDocument } from './federation/serverKeyDocument.ts';
 import { createClientApp } from './http/clientApp.ts';
 import { errorResponses } from './http/errorResponses.ts';
@@ -36,6 +39,8 @@ export interface HomeserverOptions {
   readonly log?: Logger;
   /** State resolution; defaults to refusing conflicting states. */
   readonly stateResolver?: StateResolver;
+  /** Cheaper password hashing, for tests. */
+  readonly passwordCost?: PasswordHashCost;
 }
 
 export class Homeserver {
@@ -44,7 +49,7 @@ export class Homeserver {
   readonly replicationStats: ReplicationServerStats = { sendEventCalls: 0 };
   readonly storage: Storage;
   readonly eventsPosition: StreamPosition;
-  readonly eventCreation: EventCreationHandler;
+  readonly handlers: Handlers;
   /** Present on instances other than the events writer. */
   readonly replicationClient: ReplicationClient | null;
   private replicationAddress: AddressInfo | null = null;
@@ -57,6 +62,7 @@ export class Homeserver {
     readonly log: Logger,
     readonly keyDocument: ServerKeyDocument,
     stateResolver: StateResolver,
+    passwordCost: PasswordHashCost | undefined,
   ) {
     const identity = { instanceName: config.instance_name, eventsWriter: config.stream_writers.events };
     this.storage = new Storage({ db: dataDirectory.db, serverName: dataDirectory.serverName, identity, stateResolver });
@@ -75,10 +81,18 @@ export class Homeserver {
       this.eventsPosition = client.events;
       this.replicationClient = client;
     }
-    this.eventCreation = new EventCreationHandler(this.storage.stores, this.storage.stateController, persister, {
-      serverName: dataDirectory.serverName,
-      signingKey: dataDirectory.signingKey,
+    this.handlers = new Handlers({
+      config,
+      storage: this.storage,
+      signer: { serverName: dataDirectory.serverName, signingKey: dataDirectory.signingKey },
+      persister,
+      ...(passwordCost ? { passwordCost } : {}),
     });
+  }
+
+  /** Shorthand for the event creation handler. */
+  get eventCreation(): EventCreationHandler {
+    return this.handlers.eventCreation;
   }
 
   /** Opens storage (applying migrations); does not listen yet. */
@@ -86,7 +100,7 @@ export class Homeserver {
     const log = options.log ?? new Logger(options.config.log_level);
     const dataDirectory = openDataDirectory(options.config.data_dir, { serverName: options.config.server_name });
     const keyDocument = new ServerKeyDocument({ serverName: dataDirectory.serverName, signingKey: dataDirectory.signingKey });
-    return new Homeserver(options.config, dataDirectory, log, keyDocument, options.stateResolver ?? identicalStatesOnlyResolver);
+    return new Homeserver(options.config, dataDirectory, log, keyDocument, options.stateResolver ?? identicalStatesOnlyResolver, options.passwordCost);
   }
 
   get serverName(): string {
@@ -111,7 +125,12 @@ export class Homeserver {
     const app = createClientApp({
       log: this.log.child('http'),
       maxRequestBodyBytes: this.config.limits.max_request_body_bytes,
-      routers: [versionsRoutes(), wellKnownClientRoutes(clientBaseUrl(this.config)), serverKeysRoutes(this.keyDocument)],
+      routers: [
+        versionsRoutes(),
+        wellKnownClientRoutes(clientBaseUrl(this.config)),
+        serverKeysRoutes(this.keyDocument),
+        accountRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+      ],
     });
     const { host, port } = this.config.client_listener;
     const address = await this.startServer(app, host, port);

@@ -11,6 +11,8 @@ import { RoomStateReadStore } from './main/roomStateReadStore.ts';
 import { RoomMembersReadStore } from './main/roomMembersReadStore.ts';
 import { PersistEventsStore } from './main/persistEventsStore.ts';
 import { UsersStore } from './main/usersStore.ts';
+import { DevicesStore } from './main/devicesStore.ts';
+import { AccessTokensStore } from './main/accessTokensStore.ts';
 import { RoomMembershipsWriteStore } from './main/roomMembershipsWriteStore.ts';
 import { isEventsWriter, type InstanceIdentity } from './main/eventsWriterGuard.ts';
 import { StateGroupsReadStore } from './state/stateGroupsReadStore.ts';
@@ -30,6 +32,8 @@ export class DataStores {
   readonly caches: CacheRegistry;
   readonly streams: Streams;
   readonly users: UsersStore;
+  readonly devices: DevicesStore;
+  readonly accessTokens: AccessTokensStore;
   readonly events: EventsReadStore;
   readonly roomState: RoomStateReadStore;
   readonly members: RoomMembersReadStore;
@@ -46,6 +50,8 @@ export class DataStores {
     this.caches = options.caches ?? new CacheRegistry();
     this.streams = new Streams(this.db);
     this.users = new UsersStore(this.db);
+    this.devices = new DevicesStore(this.db);
+    this.accessTokens = new AccessTokensStore(this.db, this.caches);
     this.events = new EventsReadStore(this.db, this.caches);
     this.roomState = new RoomStateReadStore(this.db, this.caches);
     this.stateGroups = new StateGroupsReadStore(this.db, this.caches);

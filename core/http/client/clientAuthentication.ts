@@ -1,0 +1,41 @@
+/**
+ * Access-token authentication for client endpoints: the token comes from `Authorization: Bearer` or the
+ * deprecated `access_token` query parameter. No token is 401 `M_MISSING_TOKEN`; a bad one 401 `M_UNKNOWN_TOKEN`.
+ */
+import type { Context, Next } from 'koa';
+import type { AccessTokenHandler } from '../../handlers/accounts/accessTokenHandler.ts';
+import { MatrixError } from '../../handlers/matrixError.ts';
+import type { Requester } from '../../handlers/requester.ts';
+
+export function accessTokenOf(ctx: Context): string | null {
+  const header = ctx.get('Authorization');
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Invalid Authorization header', { soft_logout: false });
+    return match[1]!;
+  }
+  const query = ctx.query.access_token;
+  if (typeof query === 'string' && query !== '') return query;
+  return null;
+}
+
+export interface AuthenticatedState {
+  requester: Requester;
+}
+
+/** Middleware: authenticates the request and puts the requester in `ctx.state.requester`. */
+export function requireAuth(tokens: AccessTokenHandler) {
+  return async function requireAuthMiddleware(ctx: Context, next: Next): Promise<void> {
+    const token = accessTokenOf(ctx);
+    if (token === null) throw new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
+    (ctx.state as AuthenticatedState).requester = await tokens.authenticate(token);
+    await next();
+  };
+}
+
+/** The requester of an authenticated route. */
+export function requesterOf(ctx: Context): Requester {
+  const requester = (ctx.state as Partial<AuthenticatedState>).requester;
+  if (!requester) throw new Error('route is not behind requireAuth');
+  return requester;
+}
