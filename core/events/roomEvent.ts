@@ -19,6 +19,13 @@ export interface EventInternalMetadata {
   deviceId?: string;
   /** Position in the events stream once persisted. */
   streamOrdering?: number;
+  /** The state event this one replaced (clients get its content as `unsigned.prev_content`). */
+  replacesState?: string;
+  /**
+   * For a redaction whose sender is on another server than the target's sender: the sender had the redact
+   * level when it was checked, so the redaction applies ("Handling redactions").
+   */
+  redactionAuthorised?: boolean;
 }
 
 export class RoomEvent {

@@ -6,7 +6,9 @@
  */
 import type { JsonObject } from '../../crypto/canonicalJson.ts';
 import { buildEvent, type EventSigner } from '../../events/eventBuilder.ts';
-import type { RoomEvent } from '../../events/roomEvent.ts';
+import type { RoomEvent, EventInternalMetadata } from '../../events/roomEvent.ts';
+import { PowerLevels } from '../../auth/powerLevels.ts';
+import { stateKey, type StateMap } from '../../state/stateMap.ts';
 import { getRoomVersion, isKnownRoomVersion, type RoomVersion } from '../../events/roomVersions.ts';
 import { selectAuthEventStateKeys } from '../../auth/authEventSelection.ts';
 import { checkEventAuth } from '../../auth/eventAuth.ts';
@@ -70,6 +72,12 @@ export class EventCreationHandler {
       const authEventIds = authKeys.map((key) => before.state.get(key)).filter((id): id is string => id !== undefined);
       const authEvents = await this.loadEvents(authEventIds);
 
+      const internal: EventInternalMetadata = request.txn ? { txnId: request.txn.txnId, deviceId: request.txn.deviceId } : {};
+      if (request.stateKey !== undefined) {
+        const replaces = before.state.get(stateKey(request.type, request.stateKey));
+        if (replaces !== undefined) internal.replacesState = replaces;
+      }
+      if (request.type === 'm.room.redaction') internal.redactionAuthorised = await this.senderMayRedact(request.sender, before.state, roomVersion);
       const event = buildEvent(
         {
           type: request.type,
@@ -84,7 +92,7 @@ export class EventCreationHandler {
         },
         roomVersion,
         this.signer,
-        request.txn ? { txnId: request.txn.txnId, deviceId: request.txn.deviceId } : {},
+        internal,
       );
       try {
         checkEventAuth(event, authEvents);
@@ -96,6 +104,18 @@ export class EventCreationHandler {
       const persisted = await this.persister.persist(event, context);
       return { event, streamOrdering: persisted.streamOrdering };
     });
+  }
+
+  /** Whether the sender has the redact level in this state (then their redactions apply to anyone's events). */
+  private async senderMayRedact(sender: string, state: StateMap, roomVersion: RoomVersion): Promise<boolean> {
+    const ids = [state.get(stateKey('m.room.power_levels', '')), state.get(stateKey('m.room.create', ''))].filter((id): id is string => id !== undefined);
+    const events = new Map((await this.loadEvents(ids)).map((e) => [e.type, e]));
+    const levels = PowerLevels.fromState(events.get('m.room.power_levels'), events.get('m.room.create'), roomVersion);
+    try {
+      return levels.userLevel(sender) >= levels.redact;
+    } catch {
+      return false;
+    }
   }
 
   private async roomVersionFor(request: NewEventRequest): Promise<RoomVersion> {
