@@ -15,7 +15,9 @@ import { clientBaseUrl } from './config/homeserverConfig.ts';
 import { openDataDirectory, type DataDirectory } from './storage/dataDirectory.ts';
 import { Storage } from './storage/storage.ts';
 import { LocalEventPersister, type EventPersister } from './storage/eventPersister.ts';
-import { identicalStatesOnlyResolver, type StateResolver } from './state/stateResolver.ts';
+import type { StateResolver } from './state/stateResolver.ts';
+import { RoomStateResolver } from './state/roomStateResolver.ts';
+import { EventAuthReadStore } from './storage/databases/main/eventAuthReadStore.ts';
 import type { EventCreationHandler } from './handlers/events/eventCreationHandler.ts';
 import { Handlers } from './handlers/handlers.ts';
 import { accountRoutes } from './http/client/accountRoutes.ts';
@@ -37,7 +39,7 @@ const SHUTDOWN_GRACE_MS = 5_000;
 export interface HomeserverOptions {
   readonly config: HomeserverConfig;
   readonly log?: Logger;
-  /** State resolution; defaults to refusing conflicting states. */
+  /** State resolution; defaults to v1/v2 per room version over the stored auth DAG. */
   readonly stateResolver?: StateResolver;
   /** Cheaper password hashing, for tests. */
   readonly passwordCost?: PasswordHashCost;
@@ -100,7 +102,9 @@ export class Homeserver {
     const log = options.log ?? new Logger(options.config.log_level);
     const dataDirectory = openDataDirectory(options.config.data_dir, { serverName: options.config.server_name });
     const keyDocument = new ServerKeyDocument({ serverName: dataDirectory.serverName, signingKey: dataDirectory.signingKey });
-    return new Homeserver(options.config, dataDirectory, log, keyDocument, options.stateResolver ?? identicalStatesOnlyResolver, options.passwordCost);
+    const authChains = new EventAuthReadStore(dataDirectory.db);
+    const stateResolver = options.stateResolver ?? new RoomStateResolver({ authChains, rejections: authChains });
+    return new Homeserver(options.config, dataDirectory, log, keyDocument, stateResolver, options.passwordCost);
   }
 
   get serverName(): string {

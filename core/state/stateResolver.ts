@@ -40,3 +40,24 @@ export function allStatesEqual(stateSets: readonly StateMap[]): boolean {
   if (!first) return true;
   return rest.every((other) => other === first || (other.size === first.size && [...other].every(([k, v]) => first.get(k) === v)));
 }
+
+/**
+ * A loader that finds `events` in memory before asking `loadEvents`: what the resolver must be given while the
+ * events whose states are being resolved are still being persisted (storage cannot load them yet, and events
+ * it cannot load are left out of the resolution).
+ */
+export function withInMemoryEvents(events: Iterable<RoomEvent>, loadEvents: EventLoader): EventLoader {
+  const inMemory = new Map<string, RoomEvent>();
+  for (const event of events) inMemory.set(event.eventId, event);
+  return async (eventIds) => {
+    const found = new Map<string, RoomEvent>();
+    const rest: string[] = [];
+    for (const id of eventIds) {
+      const event = inMemory.get(id);
+      if (event) found.set(id, event);
+      else rest.push(id);
+    }
+    if (rest.length > 0) for (const [id, event] of await loadEvents(rest)) found.set(id, event);
+    return found;
+  };
+}

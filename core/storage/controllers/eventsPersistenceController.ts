@@ -8,7 +8,7 @@
 import type { RoomEvent } from '../../events/roomEvent.ts';
 import type { EventContext } from '../../state/eventContext.ts';
 import { domainOf } from '../../events/identifiers.ts';
-import { allStatesEqual, type StateResolver } from '../../state/stateResolver.ts';
+import { allStatesEqual, withInMemoryEvents, type StateResolver } from '../../state/stateResolver.ts';
 import { diffState, isEmptyDelta, parseStateKey, type StateDelta, type StateMap } from '../../state/stateMap.ts';
 import { memberKeysOf } from '../../state/joinedUsers.ts';
 import type { DataStores } from '../databases/mainDataStore.ts';
@@ -238,7 +238,9 @@ export class EventsPersistenceController {
     for (const after of await this.stateController.statesAfter(fromStore)) states.push(after.state);
     if (allStatesEqual(states)) return states[0]!;
     const roomVersion = batch[0]!.event.roomVersion;
-    return this.resolver.resolve(roomId, roomVersion, states, this.stateController.loadEvents);
+    // The batch is not in storage yet, but its events may be the ones that decide the fork.
+    const loadEvents = withInMemoryEvents(batch.map((e) => e.event), this.stateController.loadEvents);
+    return this.resolver.resolve(roomId, roomVersion, states, loadEvents);
   }
 
   /** Of `eventIds`, those that existing non-outlier, non-rejected events name as prev events. */
