@@ -7,6 +7,8 @@
  * and follows the writer's streams (SEED-BEHAVIOURS.md §2).
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import type Router from '@koa/router';
@@ -21,6 +23,11 @@ import { EventAuthReadStore } from './storage/databases/main/eventAuthReadStore.
 import type { EventCreationHandler } from './handlers/events/eventCreationHandler.ts';
 import { Handlers } from './handlers/handlers.ts';
 import { accountRoutes } from './http/client/accountRoutes.ts';
+import { roomRoutes } from './http/client/roomRoutes.ts';
+import { directoryRoutes } from './http/client/directoryRoutes.ts';
+import { profileRoutes } from './http/client/profileRoutes.ts';
+import { pushRulesRoutes } from './http/client/pushRulesRoutes.ts';
+import { notificationsRoutes } from './http/client/notificationsRoutes.ts';
 import type { PasswordHashCost } from './crypto/passwordHash.ts';
 import { ServerKeyDocument } from './federation/serverKeyDocument.ts';
 import { createClientApp } from './http/clientApp.ts';
@@ -29,9 +36,26 @@ import { versionsRoutes } from './http/client/versionsRoutes.ts';
 import { wellKnownClientRoutes } from './http/client/wellKnownRoutes.ts';
 import { serverKeysRoutes } from './http/keys/serverKeysRoutes.ts';
 import { Logger } from './logging/logger.ts';
+import { Federation } from './federation/federation.ts';
+import { bodySizeLimit } from './http/jsonBody.ts';
 import { generatorStreamPosition, type StreamPosition } from './replication/streamPosition.ts';
 import { replicationRoutes, type ReplicationServerStats } from './replication/replicationRoutes.ts';
 import { ReplicationClient } from './replication/replicationClient.ts';
+import { Notifier } from './replication/notifier.ts';
+import { notifyOnNewEvents } from './replication/eventNotifications.ts';
+import { syncRoutes } from './http/client/syncRoutes.ts';
+import { filterRoutes } from './http/client/filterRoutes.ts';
+import { accountDataRoutes } from './http/client/accountDataRoutes.ts';
+import { receiptRoutes } from './http/client/receiptRoutes.ts';
+import { typingRoutes } from './http/client/typingRoutes.ts';
+import { presenceRoutes } from './http/client/presenceRoutes.ts';
+import { devicesRoutes } from './http/client/devicesRoutes.ts';
+import { keysRoutes } from './http/client/keysRoutes.ts';
+import { toDeviceRoutes } from './http/client/toDeviceRoutes.ts';
+import { keyBackupRoutes } from './http/client/keyBackupRoutes.ts';
+
+/** Reported by the federation version endpoint. */
+export const SOFTWARE_VERSION = '0.1.0';
 
 /** How long in-flight requests may take to finish at shutdown before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -57,6 +81,11 @@ export class Homeserver {
   private replicationAddress: AddressInfo | null = null;
   /** Aborted when stopping, so long-polls answer at once instead of holding shutdown. */
   private readonly shutdown = new AbortController();
+  /** Wakes /sync long-polls (and other followers) when something is written. */
+  readonly notifier: Notifier;
+  /** Federation with other servers; on the events writer only. */
+  readonly federation: Federation | null;
+  private federationAddress: AddressInfo | null = null;
 
   private constructor(
     readonly config: HomeserverConfig,
@@ -83,13 +112,42 @@ export class Homeserver {
       this.eventsPosition = client.events;
       this.replicationClient = client;
     }
+    this.notifier = new Notifier(this.shutdown.signal);
+    notifyOnNewEvents(this.notifier, this.eventsPosition, this.storage.persistence);
     this.handlers = new Handlers({
       config,
+      notifier: this.notifier,
+      eventsPosition: this.eventsPosition,
       storage: this.storage,
       signer: { serverName: dataDirectory.serverName, signingKey: dataDirectory.signingKey },
       persister,
+      log,
       ...(passwordCost ? { passwordCost } : {}),
     });
+    this.federation = this.storage.persistence
+      ? new Federation({
+          config,
+          storage: this.storage,
+          persistence: this.storage.persistence,
+          stateResolver,
+          signer: { serverName: dataDirectory.serverName, signingKey: dataDirectory.signingKey },
+          eventCreation: this.handlers.eventCreation,
+          directory: this.handlers.directory,
+          log,
+          softwareVersion: SOFTWARE_VERSION,
+        })
+      : null;
+    if (this.federation) {
+      this.handlers.memberships.setRemote(this.federation.remoteMembership);
+      this.handlers.roomHistory.setBackfiller(this.federation.backfiller);
+      this.handlers.profiles.setRemote(this.federation.remoteMembership);
+      this.federation.ephemeral.attach(this.handlers.typing, this.handlers.receipts, this.federation.transactions);
+    }
+  }
+
+  /** The federation listener's address, once listening (when `federation.listener` is configured). */
+  get federationListenerAddress(): AddressInfo | null {
+    return this.federationAddress;
   }
 
   /** Shorthand for the event creation handler. */
@@ -134,6 +192,21 @@ export class Homeserver {
         wellKnownClientRoutes(clientBaseUrl(this.config)),
         serverKeysRoutes(this.keyDocument),
         accountRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        roomRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        directoryRoutes({ ...this.handlers, serverName: this.serverName, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        profileRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        pushRulesRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        notificationsRoutes(this.handlers),
+        syncRoutes(this.handlers),
+        filterRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        accountDataRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        receiptRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        typingRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        presenceRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        devicesRoutes({ tokens: this.handlers.tokens, devices: this.handlers.e2ee.devices, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        keysRoutes({ tokens: this.handlers.tokens, e2ee: this.handlers.e2ee, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        toDeviceRoutes({ tokens: this.handlers.tokens, toDevice: this.handlers.e2ee.toDevice, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        keyBackupRoutes({ tokens: this.handlers.tokens, keyBackup: this.handlers.e2ee.keyBackup, maxBodyBytes: this.config.limits.max_request_body_bytes }),
       ],
     });
     const { host, port } = this.config.client_listener;
@@ -159,11 +232,32 @@ export class Homeserver {
       this.replicationAddress = await this.startServer(replicationApp, ownReplicationAddress.host, ownReplicationAddress.port);
     }
     this.replicationClient?.start();
+    await this.startFederation();
     return address;
   }
 
-  private async startServer(app: Koa, host: string, port: number): Promise<AddressInfo> {
-    const server = createServer(app.callback());
+  /** Serves the server-server API on the federation listener (TLS when a certificate is configured) and starts sending. */
+  private async startFederation(): Promise<void> {
+    const federation = this.federation;
+    if (!federation) return;
+    const listener = this.config.federation.listener;
+    if (listener) {
+      const app = new Koa();
+      app.silent = true;
+      app.use(errorResponses(this.log.child('federation-http')));
+      app.use(bodySizeLimit(Math.max(this.config.limits.max_request_body_bytes, 4 * 1024 * 1024)));
+      for (const router of [serverKeysRoutes(this.keyDocument), ...federation.routes()]) {
+        app.use(router.routes());
+        app.use(router.allowedMethods({ throw: true }));
+      }
+      const tls = listener.tls_cert && listener.tls_key ? { cert: readFileSync(listener.tls_cert), key: readFileSync(listener.tls_key) } : null;
+      this.federationAddress = await this.startServer(app, listener.host, listener.port, tls);
+    }
+    await federation.start();
+  }
+
+  private async startServer(app: Koa, host: string, port: number, tls: { cert: Buffer; key: Buffer } | null = null): Promise<AddressInfo> {
+    const server = tls ? createHttpsServer(tls, app.callback()) : createServer(app.callback());
     // Long-polling requests (/sync, replication) can outlive Node's default request timeout.
     server.requestTimeout = 0;
     this.servers.push(server);
@@ -182,6 +276,7 @@ export class Homeserver {
     const servers = this.servers.splice(0);
     this.shutdown.abort();
     await this.replicationClient?.stop();
+    await this.federation?.stop();
     await Promise.all(
       servers.map(
         (server) =>
@@ -194,6 +289,9 @@ export class Homeserver {
       ),
     );
     await this.storage.persistence?.flush();
+    // Push actions of the last batches are recorded after their commit; let that finish before closing.
+    this.handlers.pushActionsRecorder?.detach();
+    await this.handlers.pushActionsRecorder?.flush();
     this.dataDirectory.close();
   }
 }

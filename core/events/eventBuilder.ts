@@ -37,12 +37,11 @@ export function depthAfter(prevEvents: readonly RoomEvent[]): number {
   return Math.min(deepest + 1, MAX_SAFE_CANONICAL_INT);
 }
 
-export function buildEvent(
-  template: EventTemplate,
-  roomVersion: RoomVersion,
-  signer: EventSigner,
-  internal: EventInternalMetadata = {},
-): RoomEvent {
+/**
+ * The unsigned, unhashed event a template describes, without an event ID: what a resident server hands out from
+ * make_join / make_leave for the joining server to complete.
+ */
+export function buildUnsignedEvent(template: EventTemplate, roomVersion: RoomVersion, origin: string): UnsignedPdu {
   const reference = (id: string) => (roomVersion.eventFormat === EventFormat.V1 ? [id, {}] : id);
   const content: JsonObject = { ...template.content };
   const unsigned: UnsignedPdu = {
@@ -63,11 +62,32 @@ export function buildEvent(
   }
   if (roomVersion.redaction !== RedactionAlgorithm.V11) {
     // `origin` is protected from redaction before v11, so servers of those versions expect it.
-    unsigned.origin = signer.serverName;
+    unsigned.origin = origin;
   }
-  if (roomVersion.eventFormat === EventFormat.V1) unsigned.event_id = newDomainEventId(signer.serverName);
+  return unsigned;
+}
 
-  const signed = hashAndSignEvent(unsigned as JsonObject, roomVersion, signer.serverName, signer.signingKey);
+/**
+ * Completes an unsigned event (ours, or a template from another server): gives it an event ID where the room
+ * version carries one, hashes and signs it, and checks the result is a valid PDU (throws EventValidationError).
+ */
+export function completeEvent(unsigned: UnsignedPdu | JsonObject, roomVersion: RoomVersion, signer: EventSigner, internal: EventInternalMetadata = {}): RoomEvent {
+  const event: JsonObject = { ...(unsigned as JsonObject) };
+  delete event.signatures;
+  delete event.hashes;
+  delete event.unsigned;
+  if (roomVersion.eventFormat === EventFormat.V1) event.event_id = newDomainEventId(signer.serverName);
+  else delete event.event_id;
+  const signed = hashAndSignEvent(event, roomVersion, signer.serverName, signer.signingKey);
   const pdu = assertValidPdu(signed, roomVersion);
   return RoomEvent.fromPdu(pdu, roomVersion, internal);
+}
+
+export function buildEvent(
+  template: EventTemplate,
+  roomVersion: RoomVersion,
+  signer: EventSigner,
+  internal: EventInternalMetadata = {},
+): RoomEvent {
+  return completeEvent(buildUnsignedEvent(template, roomVersion, signer.serverName), roomVersion, signer, internal);
 }

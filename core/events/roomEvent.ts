@@ -26,6 +26,10 @@ export interface EventInternalMetadata {
    * level when it was checked, so the redaction applies ("Handling redactions").
    */
   redactionAuthorised?: boolean;
+  /** History fetched from another server: placed before everything live, never changes current state. */
+  backfilled?: boolean;
+  /** For an invite received over federation: the stripped room state the inviting server sent with it. */
+  inviteRoomState?: JsonObject[];
 }
 
 export class RoomEvent {

@@ -15,12 +15,42 @@ import { RegistrationHandler } from './accounts/registrationHandler.ts';
 import { PasswordChangeHandler } from './accounts/passwordChangeHandler.ts';
 import { UserInteractiveAuth } from './accounts/userInteractiveAuth.ts';
 import { EventCreationHandler } from './events/eventCreationHandler.ts';
+import { EventSerializer } from './events/eventSerializer.ts';
+import { VisibilityFilter } from './events/visibilityFilter.ts';
+import { RoomMembershipHandler } from './rooms/roomMembershipHandler.ts';
+import { RoomCreationHandler } from './rooms/roomCreationHandler.ts';
+import { RoomEventsHandler } from './rooms/roomEventsHandler.ts';
+import { RoomHistoryHandler } from './rooms/roomHistoryHandler.ts';
+import { RoomDirectoryHandler } from './rooms/roomDirectoryHandler.ts';
+import { ProfileHandler } from './profile/profileHandler.ts';
+import { PushRulesHandler } from './push/pushRulesHandler.ts';
+import { PushActionsRecorder } from './push/pushActionsRecorder.ts';
+import { NotificationCounts } from './push/notificationCounts.ts';
+import { NotificationsHandler } from './push/notificationsHandler.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { Notifier } from '../replication/notifier.ts';
+import type { StreamPosition } from '../replication/streamPosition.ts';
+import { AccountDataHandler } from './accountData/accountDataHandler.ts';
+import { RoomTagsHandler } from './accountData/roomTagsHandler.ts';
+import { ReceiptsHandler } from './receipts/receiptsHandler.ts';
+import { ReadMarkersHandler } from './receipts/readMarkersHandler.ts';
+import { TypingHandler } from './typing/typingHandler.ts';
+import { PresenceHandler } from './presence/presenceHandler.ts';
+import { FilterHandler } from './sync/filterHandler.ts';
+import { SyncHandler } from './sync/syncHandler.ts';
+import { PushRulesSyncSource } from './sync/pushRulesSyncSource.ts';
+import { E2eeHandlers } from './keys/e2eeHandlers.ts';
 
 export interface HandlersOptions {
   readonly config: HomeserverConfig;
   readonly storage: Storage;
   readonly signer: EventSigner;
   readonly persister: EventPersister;
+  readonly log: Logger;
+  /** Wakes waiting /sync requests (and other followers) when something they may care about is written. */
+  readonly notifier: Notifier;
+  /** This instance's view of the events stream (the writer's generator, or what replication reported). */
+  readonly eventsPosition: StreamPosition;
   /** Cheaper password hashing for tests. */
   readonly passwordCost?: PasswordHashCost;
 }
@@ -35,6 +65,32 @@ export class Handlers {
   readonly registration: RegistrationHandler;
   readonly passwordChange: PasswordChangeHandler;
   readonly eventCreation: EventCreationHandler;
+  readonly serializer: EventSerializer;
+  readonly visibility: VisibilityFilter;
+  readonly memberships: RoomMembershipHandler;
+  readonly roomCreation: RoomCreationHandler;
+  readonly roomEvents: RoomEventsHandler;
+  readonly roomHistory: RoomHistoryHandler;
+  readonly directory: RoomDirectoryHandler;
+  readonly profiles: ProfileHandler;
+
+  readonly pushRules: PushRulesHandler;
+  /** Records push actions after each committed batch; on the events writer only. */
+  readonly pushActionsRecorder: PushActionsRecorder | null;
+  /** Unread notification counts for /sync (an UnreadCountsSource). */
+  readonly notificationCounts: NotificationCounts;
+  readonly notifications: NotificationsHandler;
+
+  readonly accountData: AccountDataHandler;
+  readonly roomTags: RoomTagsHandler;
+  readonly receipts: ReceiptsHandler;
+  readonly readMarkers: ReadMarkersHandler;
+  readonly typing: TypingHandler;
+  readonly presence: PresenceHandler;
+  readonly filters: FilterHandler;
+  readonly sync: SyncHandler;
+  /** Devices, E2EE keys, to-device messages, key backups, and their parts of /sync. */
+  readonly e2ee: E2eeHandlers;
 
   constructor(options: HandlersOptions) {
     const { config, storage } = options;
@@ -47,5 +103,50 @@ export class Handlers {
     this.registration = new RegistrationHandler(this.serverName, config.registration, stores.users, this.tokens, options.passwordCost);
     this.passwordChange = new PasswordChangeHandler(stores.users, this.tokens, this.reauth, options.passwordCost);
     this.eventCreation = new EventCreationHandler(stores, storage.stateController, options.persister, options.signer);
+    this.serializer = new EventSerializer(stores.events);
+    this.visibility = new VisibilityFilter(stores);
+    this.memberships = new RoomMembershipHandler(stores, this.eventCreation, storage.persistence);
+    this.roomCreation = new RoomCreationHandler(stores, this.eventCreation, this.memberships);
+    this.roomEvents = new RoomEventsHandler(stores, this.eventCreation, this.serializer, this.visibility);
+    this.roomHistory = new RoomHistoryHandler(stores, this.serializer, this.visibility);
+    this.directory = new RoomDirectoryHandler(stores);
+    this.profiles = new ProfileHandler(stores, this.eventCreation, options.log.child('profile'));
+    this.pushRules = new PushRulesHandler(stores, storage.invalidations);
+    const pushLog = options.log.child('push');
+    this.pushActionsRecorder = null;
+    if (storage.persistence) {
+      this.pushActionsRecorder = new PushActionsRecorder({ stores, rulesFor: (userId) => this.pushRules.getRuleset(userId), onError: (message, error) => pushLog.error(message, error) });
+      this.pushActionsRecorder.attach(storage.persistence);
+    }
+    this.notificationCounts = new NotificationCounts(stores.pushActions, this.pushActionsRecorder);
+    this.notifications = new NotificationsHandler(stores, this.serializer, this.pushActionsRecorder);
+
+    const { notifier } = options;
+    this.accountData = new AccountDataHandler(stores, notifier, {
+      'm.push_rules': async (userId) => ({ global: (await this.pushRules.getRuleset(userId)) as never }),
+    });
+    this.roomTags = new RoomTagsHandler(this.accountData);
+    this.receipts = new ReceiptsHandler(stores, notifier);
+    this.readMarkers = new ReadMarkersHandler(this.receipts, this.accountData);
+    this.typing = new TypingHandler(stores, notifier, notifier.shutdown);
+    this.presence = new PresenceHandler(stores, notifier, storage.persistence, notifier.shutdown);
+    this.filters = new FilterHandler(stores.filters);
+    this.e2ee = new E2eeHandlers({ stores, notifier, tokens: this.tokens, reauth: this.reauth, log: options.log });
+    this.sync = new SyncHandler({
+      stores,
+      notifier,
+      eventsPosition: options.eventsPosition,
+      followsEventsWriter: storage.persistence === null,
+      serializer: this.serializer,
+      visibility: this.visibility,
+      filters: this.filters,
+      accountData: this.accountData,
+      typing: this.typing,
+      presence: this.presence,
+      unreadCounts: this.notificationCounts,
+      pushRules: new PushRulesSyncSource(this.pushRules, stores, notifier),
+      toDevice: this.e2ee.toDeviceSyncSource,
+      deviceLists: this.e2ee.deviceListsSyncSource,
+    });
   }
 }

@@ -91,7 +91,7 @@ export function operations(api: ApiName): Operation[] {
         const template = basePath + path;
         const pattern = template
           .split(/(\{[^}]+\})/)
-          .map((part) => (part.startsWith('{') ? '[^/]+' : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')))
+          .map((part) => (part.startsWith('{') ? '[^/]*' : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')))
           .join('');
         ops.push({
           api,
@@ -122,13 +122,31 @@ export function findOperation(api: ApiName, method: string, requestPath: string)
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
 addFormats(ajv);
+// The spec's own identifier formats (appendices): checked loosely, by sigil and shape.
+const MATRIX_FORMATS: Record<string, RegExp> = {
+  'mx-user-id': /^@[^:]*:.+$/,
+  'mx-room-id': /^![^:]+(:.+)?$/,
+  'mx-event-id': /^\$.+$/,
+  'mx-room-alias': /^#[^:]*:.+$/,
+  'mx-server-name': /^[A-Za-z0-9.:\-[\]]+$/,
+  'mx-mxc-uri': /^mxc:\/\/[^/]+\/[^/]+$/,
+  'mx-unpadded-base64': /^[A-Za-z0-9+/]*$/,
+  'mx-urlsafe-unpadded-base64': /^[A-Za-z0-9_-]*$/,
+};
+for (const [name, pattern] of Object.entries(MATRIX_FORMATS)) ajv.addFormat(name, pattern);
+ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
+ajv.addFormat('float', { type: 'number', validate: () => true });
 const validators = new Map<string, ReturnType<typeof ajv.compile>>();
 
 /** Validates a response body against the spec; returns a list of problems (empty when valid). */
 export function validateResponse(api: ApiName, method: string, requestPath: string, status: number, body: unknown): string[] {
   const op = findOperation(api, method, requestPath);
   const response = op.responses[String(status)];
-  if (!response) return [`${op.operationId} defines no ${status} response (has ${Object.keys(op.responses).join(', ')})`];
+  if (!response) {
+    // The spec lists only typical errors per operation; any error must still be a standard Matrix error body.
+    if (status >= 400) return standardErrorProblems(op.operationId, status, body);
+    return [`${op.operationId} defines no ${status} response (has ${Object.keys(op.responses).join(', ')})`];
+  }
   const schema = ((response.content as JsonMap | undefined)?.['application/json'] as JsonMap | undefined)?.schema;
   if (!schema) return [];
   const key = `${op.api} ${op.method} ${op.pathTemplate} ${status}`;
@@ -139,6 +157,14 @@ export function validateResponse(api: ApiName, method: string, requestPath: stri
   }
   if (validate(body)) return [];
   return (validate.errors ?? []).map((e) => `${op.operationId} ${status}: ${e.instancePath || '(root)'} ${e.message}`);
+}
+
+function standardErrorProblems(operationId: string, status: number, body: unknown): string[] {
+  const error = body as { errcode?: unknown; error?: unknown } | null;
+  const problems: string[] = [];
+  if (typeof error?.errcode !== 'string' || !/^M_[A-Z_]+$/.test(error.errcode)) problems.push(`${operationId} ${status}: errcode must be an M_ code`);
+  if (typeof error?.error !== 'string') problems.push(`${operationId} ${status}: error must be a string`);
+  return problems;
 }
 
 /** OpenAPI's `example` members are not JSON Schema; Ajv ignores them with strict off, but they can be huge. */

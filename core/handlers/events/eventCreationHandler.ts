@@ -5,7 +5,8 @@
  * so that concurrent sends do not fork the room. Sends with a transaction ID are idempotent per device.
  */
 import type { JsonObject } from '../../crypto/canonicalJson.ts';
-import { buildEvent, type EventSigner } from '../../events/eventBuilder.ts';
+import { buildUnsignedEvent, completeEvent, type EventSigner } from '../../events/eventBuilder.ts';
+import type { UnsignedPdu } from '../../events/pdu.ts';
 import type { RoomEvent, EventInternalMetadata } from '../../events/roomEvent.ts';
 import { PowerLevels } from '../../auth/powerLevels.ts';
 import { stateKey, type StateMap } from '../../state/stateMap.ts';
@@ -15,7 +16,7 @@ import { checkEventAuth } from '../../auth/eventAuth.ts';
 import { AuthError } from '../../auth/authError.ts';
 import { KeyedMutex } from '../../concurrency/keyedMutex.ts';
 import type { DataStores } from '../../storage/databases/mainDataStore.ts';
-import type { StateController } from '../../storage/controllers/stateController.ts';
+import type { StateController, StateBefore } from '../../storage/controllers/stateController.ts';
 import type { EventPersister } from '../../storage/eventPersister.ts';
 import { MatrixError } from '../matrixError.ts';
 
@@ -32,6 +33,18 @@ export interface NewEventRequest {
   readonly roomVersion?: string;
   /** Defaults to now; set by application services (`ts`) and by tests that need reproducible event IDs. */
   readonly originServerTs?: number;
+}
+
+export interface SendOptions {
+  readonly beforePersist?: (event: RoomEvent) => Promise<RoomEvent>;
+}
+
+export interface PreparedEvent {
+  readonly unsigned: UnsignedPdu;
+  readonly roomVersion: RoomVersion;
+  readonly before: StateBefore;
+  readonly authEvents: RoomEvent[];
+  readonly replacesState?: string;
 }
 
 export interface SentEvent {
@@ -52,58 +65,72 @@ export class EventCreationHandler {
     private readonly signer: EventSigner,
   ) {}
 
-  async send(request: NewEventRequest): Promise<SentEvent> {
+  /**
+   * Builds, checks and persists a new event. `options.beforePersist` may replace the event before it is persisted
+   * (a remote server countersigning an invite); the replacement must have the same event ID.
+   */
+  async send(request: NewEventRequest, options: SendOptions = {}): Promise<SentEvent> {
     return this.roomLocks.run(request.roomId, async () => {
       if (request.txn) {
-        const existing = this.stores.events.getEventIdForTxn(request.sender, request.txn.deviceId, request.txn.txnId);
+        const existing = this.stores.events.getEventIdForTxn(request.roomId, request.sender, request.txn.deviceId, request.txn.txnId);
         if (existing) {
           const stored = await this.stores.events.getEvent(existing);
           if (stored) return { event: stored.event, streamOrdering: stored.streamOrdering };
         }
       }
-      const roomVersion = await this.roomVersionFor(request);
-      const prevEvents = await this.prevEventsFor(request, roomVersion);
-      const before = await this.stateController.stateBefore(request.roomId, roomVersion, prevEvents.map((e) => e.eventId));
-
-      const authKeys = selectAuthEventStateKeys(
-        { type: request.type, sender: request.sender, stateKey: request.stateKey ?? null, content: request.content },
-        roomVersion,
-      );
-      const authEventIds = authKeys.map((key) => before.state.get(key)).filter((id): id is string => id !== undefined);
-      const authEvents = await this.loadEvents(authEventIds);
-
+      const prepared = await this.prepare(request);
       const internal: EventInternalMetadata = request.txn ? { txnId: request.txn.txnId, deviceId: request.txn.deviceId } : {};
-      if (request.stateKey !== undefined) {
-        const replaces = before.state.get(stateKey(request.type, request.stateKey));
-        if (replaces !== undefined) internal.replacesState = replaces;
-      }
-      if (request.type === 'm.room.redaction') internal.redactionAuthorised = await this.senderMayRedact(request.sender, before.state, roomVersion);
-      const event = buildEvent(
-        {
-          type: request.type,
-          roomId: request.roomId,
-          sender: request.sender,
-          content: request.content,
-          ...(request.stateKey === undefined ? {} : { stateKey: request.stateKey }),
-          ...(request.redacts === undefined ? {} : { redacts: request.redacts }),
-          prevEvents,
-          authEventIds,
-          ...(request.originServerTs === undefined ? {} : { originServerTs: request.originServerTs }),
-        },
-        roomVersion,
-        this.signer,
-        internal,
-      );
+      if (prepared.replacesState !== undefined) internal.replacesState = prepared.replacesState;
+      if (request.type === 'm.room.redaction') internal.redactionAuthorised = await this.senderMayRedact(request.sender, prepared.before.state, prepared.roomVersion);
+      let event = completeEvent(prepared.unsigned, prepared.roomVersion, this.signer, internal);
       try {
-        checkEventAuth(event, authEvents);
+        checkEventAuth(event, prepared.authEvents);
       } catch (e) {
         if (e instanceof AuthError) throw MatrixError.forbidden(e.reason);
         throw e;
       }
-      const context = this.stateController.contextFor(event, before, null);
+      if (options.beforePersist) {
+        const replaced = await options.beforePersist(event);
+        if (replaced.eventId !== event.eventId) throw new Error('beforePersist changed the event ID');
+        event = replaced;
+      }
+      const context = this.stateController.contextFor(event, prepared.before, null);
       const persisted = await this.persister.persist(event, context);
       return { event, streamOrdering: persisted.streamOrdering };
     });
+  }
+
+  /**
+   * The unsigned event a request describes (prev events, auth events from the state before, depth) and what was
+   * used to make it, without signing or persisting anything: for make_join / make_leave templates and for send.
+   */
+  async prepare(request: NewEventRequest): Promise<PreparedEvent> {
+    const roomVersion = await this.roomVersionFor(request);
+    const prevEvents = await this.prevEventsFor(request, roomVersion);
+    const before = await this.stateController.stateBefore(request.roomId, roomVersion, prevEvents.map((e) => e.eventId));
+    const authKeys = selectAuthEventStateKeys(
+      { type: request.type, sender: request.sender, stateKey: request.stateKey ?? null, content: request.content },
+      roomVersion,
+    );
+    const authEventIds = authKeys.map((key) => before.state.get(key)).filter((id): id is string => id !== undefined);
+    const authEvents = await this.loadEvents(authEventIds);
+    const unsigned = buildUnsignedEvent(
+      {
+        type: request.type,
+        roomId: request.roomId,
+        sender: request.sender,
+        content: request.content,
+        ...(request.stateKey === undefined ? {} : { stateKey: request.stateKey }),
+        ...(request.redacts === undefined ? {} : { redacts: request.redacts }),
+        prevEvents,
+        authEventIds,
+        ...(request.originServerTs === undefined ? {} : { originServerTs: request.originServerTs }),
+      },
+      roomVersion,
+      this.signer.serverName,
+    );
+    const replacesState = request.stateKey === undefined ? undefined : before.state.get(stateKey(request.type, request.stateKey));
+    return { unsigned, roomVersion, before, authEvents, ...(replacesState === undefined ? {} : { replacesState }) };
   }
 
   /** Whether the sender has the redact level in this state (then their redactions apply to anyone's events). */

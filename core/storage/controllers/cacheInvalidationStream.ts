@@ -16,7 +16,7 @@ export interface PendingInvalidation {
 
 /**
  * A pseudo-cache whose row `[roomId, ...changedMembers]` stands for every membership cache of the current state
- * (SEED-BEHAVIOURS.md §1): the room's joined users and joined hosts, and each changed member's rooms.
+ * (SEED-BEHAVIOURS.md §1): the room's joined users, joined hosts and member summary, and each changed member's rooms.
  */
 export const CURRENT_STATE_MEMBERSHIP = 'current_state_membership';
 
@@ -31,6 +31,7 @@ export function expandInvalidation(p: PendingInvalidation): PendingInvalidation[
   return [
     { cacheName: 'getUsersInRoom', key: [roomId!] },
     { cacheName: 'isHostJoined', key: [roomId!] },
+    { cacheName: 'getRoomMemberSummary', key: [roomId!] },
     ...members.map((userId) => ({ cacheName: 'getRoomsForUser', key: [userId] })),
   ];
 }

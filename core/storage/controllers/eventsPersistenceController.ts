@@ -35,6 +35,8 @@ export interface PersistedBatch {
   readonly events: readonly { event: RoomEvent; streamOrdering: number; context: EventContext }[];
   readonly maxStreamOrdering: number;
   readonly currentStateDelta: StateDelta | null;
+  /** History fetched from another server: old, so nothing should notify or be sent on because of it. */
+  readonly backfilled?: boolean;
 }
 
 export type PersistListener = (batch: PersistedBatch) => void;
@@ -121,7 +123,9 @@ export class EventsPersistenceController {
       }
       const batch: QueueEntry[] = [];
       let count = 0;
-      while (queue.length > 0 && (batch.length === 0 || count + queue[0]!.items.length <= MAX_EVENTS_PER_BATCH)) {
+      // Backfilled history and live events never share a batch: they are positioned and planned differently.
+      const backfilled = isBackfilled(queue[0]!);
+      while (queue.length > 0 && (batch.length === 0 || (count + queue[0]!.items.length <= MAX_EVENTS_PER_BATCH && isBackfilled(queue[0]!) === backfilled))) {
         const entry = queue.shift()!;
         batch.push(entry);
         count += entry.items.length;
@@ -146,35 +150,39 @@ export class EventsPersistenceController {
     const fresh: EventToQueue[] = [];
     const seen = new Set<string>();
     for (const item of items) {
-      if (alreadyStored.get(item.event.eventId) || seen.has(item.event.eventId)) continue;
+      const stored = alreadyStored.get(item.event.eventId);
+      // An outlier arriving in the DAG is written again (moved into the timeline); anything else held is skipped.
+      const deOutlier = stored?.outlier === true && item.event.internal.outlier !== true;
+      if ((stored && !deOutlier) || seen.has(item.event.eventId)) continue;
       seen.add(item.event.eventId);
       fresh.push(item);
     }
     const positionOf = new Map<string, PersistedEvent>();
     for (const [eventId, stored] of alreadyStored) {
-      if (stored) positionOf.set(eventId, { eventId, streamOrdering: stored.streamOrdering, newlyPersisted: false });
+      if (stored && !seen.has(eventId)) positionOf.set(eventId, { eventId, streamOrdering: stored.streamOrdering, newlyPersisted: false });
     }
 
     if (fresh.length > 0) {
-      const allocation = this.stores.streams.events.allocate(fresh.length);
+      const backfilled = fresh.every((item) => item.event.internal.backfilled === true);
+      // Live events take the next positions of the events stream; backfilled history takes negative ones.
+      const allocation = backfilled ? backfillAllocation(this.stores.streams.backfill.allocate(fresh.length)) : this.stores.streams.events.allocate(fresh.length);
       try {
         const toPersist: EventToPersist[] = fresh.map((item, i) => ({ ...item, streamOrdering: allocation.ids[i]! }));
-        const plan = await this.planRoomChanges(roomId, toPersist);
+        const plan = backfilled ? NO_ROOM_CHANGES() : await this.planRoomChanges(roomId, toPersist);
         const pending = this.invalidationsFor(roomId, toPersist, plan);
-        this.stores.db
-          .transaction(() => {
-            this.persistStore.persistBatch({
-              roomId,
-              events: toPersist,
-              forwardExtremities: plan.forwardExtremities,
-              currentState: plan.currentState,
-              localMemberships: plan.localMemberships,
-              instanceName: this.stores.identity.instanceName,
-              now: this.now(),
-            });
-            this.invalidations.recordInTransaction(pending);
-          })
-          .immediate();
+        // Batches of different rooms that are ready together share one transaction (one fsync).
+        await this.stores.groupCommit.write(() => {
+          this.persistStore.persistBatch({
+            roomId,
+            events: toPersist,
+            forwardExtremities: plan.forwardExtremities,
+            currentState: plan.currentState,
+            localMemberships: plan.localMemberships,
+            instanceName: this.stores.identity.instanceName,
+            now: this.now(),
+          });
+          this.invalidations.recordInTransaction(pending);
+        });
         allocation.commit();
         this.afterCommit(roomId, toPersist, plan, pending);
         for (const item of toPersist) {
@@ -336,6 +344,7 @@ export class EventsPersistenceController {
       events: batch.map(({ event, streamOrdering, context }) => ({ event, streamOrdering, context })),
       maxStreamOrdering: Math.max(...batch.map((e) => e.streamOrdering)),
       currentStateDelta: plan.delta,
+      backfilled: batch.every((e) => e.event.internal.backfilled === true),
     };
     for (const listener of this.listeners) listener(persisted);
   }
@@ -350,4 +359,18 @@ interface RoomChangePlan {
   /** Users whose member key of the current state changed, sorted. */
   readonly changedMembers: readonly string[];
   readonly localMemberships: LocalMembershipChange[];
+}
+
+function isBackfilled(entry: QueueEntry): boolean {
+  return entry.items.every((item) => item.event.internal.backfilled === true);
+}
+
+/** Backfill positions need no commit: nothing waits on a backfill stream token. */
+function backfillAllocation(ids: number[]): { ids: readonly number[]; commit(): void; abort(): void } {
+  return { ids, commit() {}, abort() {} };
+}
+
+/** Backfilled history changes neither forward extremities nor current state. */
+function NO_ROOM_CHANGES(): RoomChangePlan {
+  return { forwardExtremities: null, currentState: null, newState: null, delta: null, changedMembers: [], localMemberships: [] };
 }

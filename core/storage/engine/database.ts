@@ -26,7 +26,32 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   }
   db.pragma('foreign_keys = ON');
+  cachePreparedStatements(db);
   return db;
+}
+
+/** Most distinct SQL texts kept prepared per connection; beyond it the cache starts over. */
+const MAX_CACHED_STATEMENTS = 2_000;
+
+/**
+ * Preparing a statement costs far more than running it, and stores prepare the same SQL on every call, so
+ * `prepare` hands back the statement prepared before for the same text. Safe because statements here are run
+ * to completion (`run`/`get`/`all`, never a pending `iterate`), and the pluck mode a previous caller set is reset.
+ */
+function cachePreparedStatements(db: Database): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  db.prepare = ((sql: string) => {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      statement = prepare(sql);
+      if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear();
+      cache.set(sql, statement);
+    } else if (statement.reader) {
+      statement.pluck(false);
+    }
+    return statement;
+  }) as typeof db.prepare;
 }
 
 /** Runs `fn` in an immediate write transaction (taking the write lock up front avoids upgrade deadlocks). */

@@ -137,7 +137,7 @@ export const m0002EventsAndState: Migration = {
         last_check INTEGER NOT NULL
       );
 
-      -- Idempotent PUT /send: one event per (user, device, txn ID).
+      -- Idempotent PUT /send: one event per (room, user, device, txn ID).
       CREATE TABLE event_txn_id (
         event_id TEXT NOT NULL,
         room_id TEXT NOT NULL,
@@ -145,7 +145,7 @@ export const m0002EventsAndState: Migration = {
         device_id TEXT NOT NULL,
         txn_id TEXT NOT NULL,
         inserted_ts INTEGER NOT NULL,
-        UNIQUE (user_id, device_id, txn_id)
+        UNIQUE (room_id, user_id, device_id, txn_id)
       );
       CREATE INDEX event_txn_id_by_event ON event_txn_id (event_id);
 

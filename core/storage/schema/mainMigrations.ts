@@ -3,5 +3,10 @@ import type { Migration } from '../engine/migrations.ts';
 import { m0001Accounts } from './m0001_accounts.ts';
 import { m0002EventsAndState } from './m0002_events_and_state.ts';
 import { m0003DeviceLists } from './m0003_device_lists.ts';
+import { m0004Sync } from './m0004_sync.ts';
+import { m0005Push } from './m0005_push.ts';
+import { m0006Rooms } from './m0006_rooms.ts';
+import { m0007E2ee } from './m0007_e2ee.ts';
+import { m0008Federation } from './m0008_federation.ts';
 
-export const MAIN_MIGRATIONS: readonly Migration[] = [m0001Accounts, m0002EventsAndState, m0003DeviceLists];
+export const MAIN_MIGRATIONS: readonly Migration[] = [m0001Accounts, m0002EventsAndState, m0003DeviceLists, m0004Sync, m0005Push, m0006Rooms, m0007E2ee, m0008Federation];

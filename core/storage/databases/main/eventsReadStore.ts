@@ -61,10 +61,10 @@ export class EventsReadStore {
     return seen;
   }
 
-  /** The event sent by this user's device with this transaction ID, if any (idempotent sends). */
-  getEventIdForTxn(userId: string, deviceId: string, txnId: string): string | null {
+  /** The event sent into this room by this user's device with this transaction ID, if any (idempotent sends). */
+  getEventIdForTxn(roomId: string, userId: string, deviceId: string, txnId: string): string | null {
     return (
-      (this.db.prepare('SELECT event_id FROM event_txn_id WHERE user_id = ? AND device_id = ? AND txn_id = ?').pluck().get(userId, deviceId, txnId) as
+      (this.db.prepare('SELECT event_id FROM event_txn_id WHERE room_id = ? AND user_id = ? AND device_id = ? AND txn_id = ?').pluck().get(roomId, userId, deviceId, txnId) as
         | string
         | undefined) ?? null
     );

@@ -70,7 +70,7 @@ export class PersistEventsStore {
   private write(batch: PersistBatch): string[] {
     const db = this.db;
     const written: string[] = [];
-    const haveEvent = db.prepare('SELECT 1 FROM events WHERE event_id = ?').pluck();
+    const storedOutlier = db.prepare('SELECT outlier FROM events WHERE event_id = ?').pluck();
     const insertEvent = db.prepare(
       `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, received_ts, outlier, soft_failed, instance_name)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -92,9 +92,18 @@ export class PersistEventsStore {
     const insertRoom = db.prepare('INSERT OR IGNORE INTO rooms (room_id, room_version, creator) VALUES (?, ?, ?)');
 
     for (const { event, context, streamOrdering } of batch.events) {
-      if (haveEvent.get(event.eventId)) continue;
       const outlier = event.internal.outlier === true;
       const rejected = context.rejectedReason !== null;
+      const existing = storedOutlier.get(event.eventId) as number | undefined;
+      if (existing !== undefined) {
+        // An event first stored outside the DAG (fetched as auth or state) now arrives in it: move it into the
+        // timeline at its new position, with its edges and state.
+        if (existing === 1 && !outlier) {
+          this.deOutlier(event, context, streamOrdering);
+          written.push(event.eventId);
+        }
+        continue;
+      }
       insertEvent.run(
         streamOrdering, event.eventId, event.roomId, event.type, event.stateKey, event.sender, event.depth,
         event.originServerTs, batch.now, outlier ? 1 : 0, event.internal.softFailed ? 1 : 0, batch.instanceName,
@@ -131,6 +140,17 @@ export class PersistEventsStore {
     if (batch.currentState !== null) this.updateCurrentState(batch.roomId, batch.currentState, batch.instanceName);
     this.updateLocalMemberships(batch.roomId, batch.localMemberships);
     return written;
+  }
+
+  private deOutlier(event: RoomEvent, context: EventContext, streamOrdering: number): void {
+    const db = this.db;
+    db.prepare('UPDATE events SET outlier = 0, soft_failed = ?, stream_ordering = ? WHERE event_id = ?').run(event.internal.softFailed ? 1 : 0, streamOrdering, event.eventId);
+    db.prepare('UPDATE event_json SET internal_metadata = ? WHERE event_id = ?').run(JSON.stringify(storedMetadata(event)), event.eventId);
+    const insertEdge = db.prepare('INSERT OR IGNORE INTO event_edges (event_id, prev_event_id) VALUES (?, ?)');
+    for (const prevId of event.prevEventIds) insertEdge.run(event.eventId, prevId);
+    if (context.stateGroupAfter !== null) db.prepare('INSERT OR REPLACE INTO event_to_state_groups (event_id, state_group) VALUES (?, ?)').run(event.eventId, context.stateGroupAfter);
+    db.prepare('UPDATE room_memberships SET event_stream_ordering = ? WHERE event_id = ?').run(streamOrdering, event.eventId);
+    if (context.rejectedReason !== null) db.prepare('INSERT OR REPLACE INTO rejections (event_id, reason, last_check) VALUES (?, ?, ?)').run(event.eventId, context.rejectedReason, Date.now());
   }
 
   private replaceForwardExtremities(roomId: string, eventIds: readonly string[]): void {

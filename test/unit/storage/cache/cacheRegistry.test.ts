@@ -115,7 +115,7 @@ test('cached read types: fixed key arguments of key-part types, tree-only invali
 test('hit, miss, eviction, invalidation and size counters; the registry snapshot', async () => {
   const caches = new CacheRegistry();
   const getB = caches.cached({ name: 'b.getRoomName', maxEntries: 2, maxSize: 10, sizeOf: (name) => name.length }, (roomId: string) => `#${roomId}`);
-  const getA = caches.cached({ name: 'a.getVersion', maxEntries: 5, tree: true }, (roomId: string, n: number) => n);
+  const getA = caches.cached({ name: 'a.getVersion', maxEntries: 5, tree: true }, (_roomId: string, n: number) => n);
   await getB('x'); // miss
   await getB('x'); // hit
   await getB('y'); // miss

@@ -1,0 +1,66 @@
+/**
+ * Typing notifications and read receipts across servers (server-server API, "Typing Notifications",
+ * "Receipts"): local changes go out as `m.typing` / `m.receipt` EDUs to the other servers in the room, and EDUs
+ * received are applied only for users of the sending server who are joined to the room.
+ */
+import type { JsonObject } from '../crypto/canonicalJson.ts';
+import { domainOf } from '../events/identifiers.ts';
+import type { DataStores } from '../storage/databases/mainDataStore.ts';
+import type { TypingHandler } from '../handlers/typing/typingHandler.ts';
+import type { ReceiptsHandler } from '../handlers/receipts/receiptsHandler.ts';
+import type { FederationSender } from './federationSender.ts';
+import type { TransactionReceiver } from './transactionReceiver.ts';
+import type { RoomDataServer } from './roomDataServer.ts';
+
+export class EphemeralFederation {
+  constructor(
+    private readonly stores: DataStores,
+    private readonly roomData: RoomDataServer,
+    private readonly sender: FederationSender,
+  ) {}
+
+  attach(typing: TypingHandler, receipts: ReceiptsHandler, transactions: TransactionReceiver): void {
+    typing.onLocalTyping((roomId, userId, isTyping, timeoutMs) => {
+      void this.toRoomServers(roomId, (destination) =>
+        this.sender.sendEdu(destination, 'm.typing', { room_id: roomId, user_id: userId, typing: isTyping, timeout: timeoutMs }, `typing:${roomId}:${userId}`),
+      );
+    });
+    receipts.onLocalReceipt((receipt) => {
+      const content: JsonObject = { [receipt.roomId]: { [receipt.receiptType]: { [receipt.userId]: { event_ids: [receipt.eventId], data: receipt.data } } } };
+      void this.toRoomServers(receipt.roomId, (destination) => this.sender.sendEdu(destination, 'm.receipt', content, `receipt:${receipt.roomId}:${receipt.receiptType}:${receipt.userId}`));
+    });
+
+    transactions.registerEduHandler('m.typing', async (origin, content) => {
+      const { room_id: roomId, user_id: userId, typing: isTyping } = content;
+      if (typeof roomId !== 'string' || typeof userId !== 'string' || typeof isTyping !== 'boolean') return;
+      if (domainOf(userId) !== origin || !(await this.isJoined(roomId, userId))) return;
+      typing.setRemoteTyping(roomId, userId, isTyping, typeof content.timeout === 'number' ? content.timeout : undefined);
+    });
+    transactions.registerEduHandler('m.receipt', async (origin, content) => {
+      for (const [roomId, byType] of Object.entries(content)) {
+        if (typeof byType !== 'object' || byType === null || Array.isArray(byType)) continue;
+        for (const [receiptType, byUser] of Object.entries(byType)) {
+          if (typeof byUser !== 'object' || byUser === null || Array.isArray(byUser)) continue;
+          for (const [userId, receipt] of Object.entries(byUser)) {
+            if (domainOf(userId) !== origin || typeof receipt !== 'object' || receipt === null || Array.isArray(receipt)) continue;
+            const eventIds = receipt.event_ids;
+            const eventId = Array.isArray(eventIds) ? eventIds.find((e): e is string => typeof e === 'string') : undefined;
+            if (!eventId || !(await this.isJoined(roomId, userId))) continue;
+            const data = typeof receipt.data === 'object' && receipt.data !== null && !Array.isArray(receipt.data) ? receipt.data : {};
+            const stored = await this.stores.events.getEvent(eventId);
+            if (!stored || stored.event.roomId !== roomId) continue;
+            receipts.receiveRemote(roomId, receiptType, userId, eventId, data);
+          }
+        }
+      }
+    });
+  }
+
+  private async toRoomServers(roomId: string, send: (destination: string) => void): Promise<void> {
+    for (const host of await this.roomData.joinedHosts(roomId)) if (host !== this.stores.serverName) send(host);
+  }
+
+  private async isJoined(roomId: string, userId: string): Promise<boolean> {
+    return (await this.stores.members.getUsersInRoom(roomId)).includes(userId);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Federation of one homeserver, composed: server name resolution, the HTTP client and key ring, the inbound
+ * event pipeline, the resident-server answers, transactions in and out, and the joining-server operations
+ * (remote joins, invites, rejections). Exists on the events writer, which persists what federation receives.
+ */
+import type Router from '@koa/router';
+import { request as httpsRequest } from 'node:https';
+import type { HomeserverConfig } from '../config/homeserverConfig.ts';
+import type { EventSigner } from '../events/eventBuilder.ts';
+import type { Storage } from '../storage/storage.ts';
+import type { EventsPersistenceController } from '../storage/controllers/eventsPersistenceController.ts';
+import { EventAuthReadStore } from '../storage/databases/main/eventAuthReadStore.ts';
+import { ServerKeysStore } from '../storage/databases/main/serverKeysStore.ts';
+import { FederationOutboxStore } from '../storage/databases/main/federationOutboxStore.ts';
+import type { StateResolver } from '../state/stateResolver.ts';
+import type { EventCreationHandler } from '../handlers/events/eventCreationHandler.ts';
+import type { RoomDirectoryHandler } from '../handlers/rooms/roomDirectoryHandler.ts';
+import type { Logger } from '../logging/logger.ts';
+import { federationRoutes } from '../http/federation/federationRoutes.ts';
+import { ServerResolver } from './serverResolver.ts';
+import { FederationHttpClient } from './federationHttpClient.ts';
+import { KeyRing } from './keyRing.ts';
+import { FederationEventHandler } from './federationEventHandler.ts';
+import { HttpRemoteEventSource } from './remoteEventSource.ts';
+import { RoomDataServer } from './roomDataServer.ts';
+import { MembershipServer } from './membershipServer.ts';
+import { FederationQueryServer } from './federationQueryServer.ts';
+import { TransactionReceiver } from './transactionReceiver.ts';
+import { FederationSender } from './federationSender.ts';
+import { RemoteMembership } from './remoteMembership.ts';
+import { Backfiller } from './backfiller.ts';
+import { EphemeralFederation } from './ephemeralFederation.ts';
+
+export interface FederationOptions {
+  readonly config: HomeserverConfig;
+  readonly storage: Storage;
+  readonly persistence: EventsPersistenceController;
+  readonly stateResolver: StateResolver;
+  readonly signer: EventSigner;
+  readonly eventCreation: EventCreationHandler;
+  readonly directory: RoomDirectoryHandler;
+  readonly log: Logger;
+  readonly softwareVersion: string;
+}
+
+export class Federation {
+  readonly resolver: ServerResolver;
+  readonly client: FederationHttpClient;
+  readonly keyRing: KeyRing;
+  readonly receiver: FederationEventHandler;
+  readonly roomData: RoomDataServer;
+  readonly memberships: MembershipServer;
+  readonly queries: FederationQueryServer;
+  readonly transactions: TransactionReceiver;
+  readonly sender: FederationSender;
+  readonly remoteMembership: RemoteMembership;
+  readonly outbox: FederationOutboxStore;
+  readonly backfiller: Backfiller;
+  readonly ephemeral: EphemeralFederation;
+
+  constructor(private readonly options: FederationOptions) {
+    const { config, storage, signer, log } = options;
+    const stores = storage.stores;
+    this.resolver = new ServerResolver({
+      staticMap: config.federation.resolve,
+      fetchWellKnown: (hostname) => fetchWellKnown(hostname, config.federation.verify_certificates),
+    });
+    this.client = new FederationHttpClient({
+      serverName: signer.serverName,
+      signingKey: signer.signingKey,
+      resolver: this.resolver,
+      verifyCertificates: config.federation.verify_certificates,
+      allowInsecureHttp: config.federation.allow_insecure_http,
+    });
+    this.keyRing = new KeyRing({
+      ownServerName: signer.serverName,
+      ownKey: signer.signingKey,
+      store: new ServerKeysStore(stores.db),
+      fetchDirect: (server) => this.client.request(server, { method: 'GET', path: '/_matrix/key/v2/server', unsigned: true, timeoutMs: 15_000 }),
+      log: log.child('keyring'),
+    });
+    const authChains = new EventAuthReadStore(stores.db);
+    this.receiver = new FederationEventHandler({
+      stores,
+      stateController: storage.stateController,
+      persistence: options.persistence,
+      resolver: options.stateResolver,
+      keyRing: this.keyRing,
+      remote: new HttpRemoteEventSource(this.client),
+      log: log.child('federation-in'),
+    });
+    this.roomData = new RoomDataServer(stores, authChains);
+    this.memberships = new MembershipServer(stores, options.eventCreation, this.receiver, options.persistence, authChains, signer);
+    this.queries = new FederationQueryServer(stores, options.directory, this.roomData);
+    this.transactions = new TransactionReceiver(stores.db, this.receiver, log.child('federation-in'));
+    this.outbox = new FederationOutboxStore(stores.db);
+    this.sender = new FederationSender({ stores, outbox: this.outbox, client: this.client, log: log.child('federation-out') });
+    this.ephemeral = new EphemeralFederation(stores, this.roomData, this.sender);
+    this.backfiller = new Backfiller(stores, this.client, this.receiver, this.roomData, log.child('backfill'));
+    this.remoteMembership = new RemoteMembership({
+      stores,
+      client: this.client,
+      events: options.eventCreation,
+      receiver: this.receiver,
+      persistence: options.persistence,
+      stateController: storage.stateController,
+      keyRing: this.keyRing,
+      membershipServer: this.memberships,
+      signer,
+      log: log.child('federation'),
+    });
+  }
+
+  routes(): Router[] {
+    return [
+      federationRoutes({
+        serverName: this.options.signer.serverName,
+        keyRing: this.keyRing,
+        transactions: this.transactions,
+        roomData: this.roomData,
+        memberships: this.memberships,
+        queries: this.queries,
+        maxBodyBytes: Math.max(this.options.config.limits.max_request_body_bytes, 4 * 1024 * 1024),
+        softwareVersion: this.options.softwareVersion,
+      }),
+    ];
+  }
+
+  start(): Promise<void> {
+    return this.sender.start(this.options.persistence);
+  }
+
+  stop(): Promise<void> {
+    return this.sender.stop();
+  }
+}
+
+/** `https://<hostname>/.well-known/matrix/server`'s `m.server`, or null (any failure, bad JSON, non-200). */
+function fetchWellKnown(hostname: string, verifyCertificates: boolean): Promise<string | null> {
+  return new Promise((resolve) => {
+    const request = httpsRequest(
+      { host: hostname, port: 443, path: '/.well-known/matrix/server', method: 'GET', timeout: 10_000, rejectUnauthorized: verifyCertificates },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+          if (body.length > 64 * 1024) request.destroy();
+        });
+        res.on('end', () => {
+          if (res.statusCode !== 200) return resolve(null);
+          try {
+            const parsed = JSON.parse(body) as { 'm.server'?: unknown };
+            resolve(typeof parsed['m.server'] === 'string' ? parsed['m.server'] : null);
+          } catch {
+            resolve(null);
+          }
+        });
+      },
+    );
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(null));
+    request.end();
+  });
+}

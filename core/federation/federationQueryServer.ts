@@ -1,0 +1,40 @@
+/** Answers other servers' queries about our users and aliases: profiles, alias lookups, and the public room list. */
+import type { DataStores } from '../storage/databases/mainDataStore.ts';
+import { domainOf } from '../events/identifiers.ts';
+import { MatrixError } from '../handlers/matrixError.ts';
+import type { RoomDirectoryHandler, PublicRoomsResponse } from '../handlers/rooms/roomDirectoryHandler.ts';
+import type { RoomDataServer } from './roomDataServer.ts';
+
+export class FederationQueryServer {
+  constructor(
+    private readonly stores: DataStores,
+    private readonly roomDirectory: RoomDirectoryHandler,
+    private readonly roomData: RoomDataServer,
+  ) {}
+
+  profile(userId: string, field: string | null): { displayname?: string; avatar_url?: string } {
+    if (domainOf(userId) !== this.stores.serverName) throw MatrixError.invalidParam('That user is not on this server');
+    if (field !== null && field !== 'displayname' && field !== 'avatar_url') throw MatrixError.invalidParam('field must be displayname or avatar_url');
+    const user = this.stores.users.getUser(userId);
+    if (!user || user.deactivated) throw MatrixError.notFound('Profile was not found');
+    const profile = this.stores.profiles.getProfile(userId);
+    const result: { displayname?: string; avatar_url?: string } = {};
+    if (profile?.displayName && field !== 'avatar_url') result.displayname = profile.displayName;
+    if (profile?.avatarUrl && field !== 'displayname') result.avatar_url = profile.avatarUrl;
+    return result;
+  }
+
+  async directory(alias: string): Promise<{ room_id: string; servers: string[] }> {
+    if (domainOf(alias) !== this.stores.serverName) throw MatrixError.invalidParam('That alias is not on this server');
+    const record = this.stores.aliases.getAlias(alias);
+    if (!record) throw MatrixError.notFound(`Room alias ${alias} not found`);
+    const hosts = await this.roomData.joinedHosts(record.roomId);
+    // Our own name first: we can always help the caller join.
+    const servers = [this.stores.serverName, ...hosts.filter((h) => h !== this.stores.serverName)];
+    return { room_id: record.roomId, servers };
+  }
+
+  publicRooms(options: { limit: number | null; since: string | null; searchTerm: string | null }): Promise<PublicRoomsResponse> {
+    return this.roomDirectory.publicRooms(options);
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * `POST /keys/query`: devices' identity keys and cross-signing keys of the users asked for. Local users are
+ * answered from storage: each device's keys with the signatures of it the requester may see and its display
+ * name under `unsigned`; master and self-signing keys of every user; the user-signing key only of the
+ * requester (end-to-end encryption module, "Key and signature security"). Remote users go to their servers
+ * through RemoteKeys; a server that cannot be asked is listed under `failures`.
+ */
+import type { JsonObject, JsonValue } from '../../crypto/canonicalJson.ts';
+import { domainOf, isAcceptableUserId } from '../../events/identifiers.ts';
+import type { DataStores } from '../../storage/databases/mainDataStore.ts';
+import type { CrossSigningKeyType } from '../../storage/databases/main/crossSigningKeysStore.ts';
+import type { Logger } from '../../logging/logger.ts';
+import { MatrixError } from '../matrixError.ts';
+import type { Requester } from '../requester.ts';
+import { DEFAULT_REMOTE_TIMEOUT_MS, FEDERATION_UNAVAILABLE, MAX_REMOTE_TIMEOUT_MS, failureOf, type RemoteFailure, type RemoteKeys } from './remoteKeys.ts';
+import { signaturesByTarget, withSignatures } from './signatureMerge.ts';
+
+export interface KeyQueryResponse {
+  device_keys: Record<string, Record<string, JsonObject>>;
+  master_keys: Record<string, JsonObject>;
+  self_signing_keys: Record<string, JsonObject>;
+  user_signing_keys: Record<string, JsonObject>;
+  failures: Record<string, RemoteFailure>;
+}
+
+/** Most users one query may name. */
+export const MAX_USERS_PER_QUERY = 5000;
+
+function isObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export class KeyQueryHandler {
+  constructor(
+    private readonly stores: DataStores,
+    private readonly remote: RemoteKeys | null,
+    private readonly log: Logger,
+  ) {}
+
+  async query(requester: Requester, body: JsonObject): Promise<KeyQueryResponse> {
+    const wanted = parseDeviceKeysRequest(body);
+    const timeoutMs = parseTimeout(body);
+    const response: KeyQueryResponse = { device_keys: {}, master_keys: {}, self_signing_keys: {}, user_signing_keys: {}, failures: {} };
+    const remote = new Map<string, Record<string, readonly string[]>>();
+    const local: [string, readonly string[]][] = [];
+    for (const [userId, deviceIds] of Object.entries(wanted)) {
+      const server = domainOf(userId)!;
+      if (server === this.stores.serverName) local.push([userId, deviceIds]);
+      else (remote.get(server) ?? remote.set(server, {}).get(server)!)[userId] = deviceIds;
+    }
+    this.addLocal(requester.userId, local, response);
+    await Promise.all([...remote].map(([server, users]) => this.addRemote(server, users, timeoutMs, response)));
+    return response;
+  }
+
+  /** Keys of local users, read in one transaction so the answer is consistent. */
+  private addLocal(requesterId: string, users: readonly [string, readonly string[]][], response: KeyQueryResponse): void {
+    if (users.length === 0) return;
+    this.stores.db.transaction(() => {
+      for (const [userId, deviceIds] of users) {
+        const devices: Record<string, JsonObject> = {};
+        const keys = this.stores.deviceKeys.queryDeviceKeys(userId, deviceIds.length === 0 ? null : deviceIds);
+        // Signatures of a user's own devices and master key are made by the user (self-signing key, devices).
+        const ownSignatures = signaturesByTarget(this.stores.crossSigningKeys.signaturesOf(userId, null, [userId]));
+        for (const device of keys) {
+          const signed = withSignatures(device.keys, ownSignatures.get(device.deviceId) ?? []);
+          devices[device.deviceId] = { ...signed, unsigned: device.displayName === null ? {} : { device_display_name: device.displayName } };
+        }
+        response.device_keys[userId] = devices;
+
+        const types: CrossSigningKeyType[] = userId === requesterId ? ['master', 'self_signing', 'user_signing'] : ['master', 'self_signing'];
+        for (const key of this.stores.crossSigningKeys.getKeys([userId], types)) {
+          if (key.type === 'master') {
+            // The requester's own user-signing signatures of this master key are theirs to see; nobody else's are.
+            const byRequester = requesterId === userId ? [] : this.stores.crossSigningKeys.signaturesOf(userId, [key.publicKey], [requesterId]);
+            response.master_keys[userId] = withSignatures(key.key, [...(ownSignatures.get(key.publicKey) ?? []), ...byRequester]);
+          } else if (key.type === 'self_signing') {
+            response.self_signing_keys[userId] = key.key;
+          } else {
+            response.user_signing_keys[userId] = key.key;
+          }
+        }
+      }
+    })();
+  }
+
+  private async addRemote(server: string, users: Record<string, readonly string[]>, timeoutMs: number, response: KeyQueryResponse): Promise<void> {
+    if (this.remote === null) {
+      this.log.warn(`/keys/query for users of ${server}: federation is not available yet`);
+      response.failures[server] = FEDERATION_UNAVAILABLE;
+      return;
+    }
+    try {
+      const answer = await this.remote.queryKeys(server, users, timeoutMs);
+      // Only what was asked for, and only users of that server.
+      for (const field of ['device_keys', 'master_keys', 'self_signing_keys'] as const) {
+        const part = answer[field];
+        if (!isObject(part)) continue;
+        for (const [userId, value] of Object.entries(part)) {
+          if (!(userId in users) || !isObject(value)) continue;
+          if (field === 'device_keys') response.device_keys[userId] = value as Record<string, JsonObject>;
+          else response[field][userId] = value;
+        }
+      }
+    } catch (e) {
+      this.log.warn(`/keys/query to ${server} failed: ${e instanceof Error ? e.message : String(e)}`);
+      response.failures[server] = failureOf(e);
+    }
+  }
+}
+
+/** `device_keys`: user ID → device IDs (empty for all). */
+function parseDeviceKeysRequest(body: JsonObject): Record<string, readonly string[]> {
+  const deviceKeys = body.device_keys;
+  if (deviceKeys === undefined || deviceKeys === null) throw MatrixError.missingParam('Missing required parameter: device_keys');
+  if (!isObject(deviceKeys)) throw MatrixError.badJson('device_keys must be an object');
+  const entries = Object.entries(deviceKeys);
+  if (entries.length > MAX_USERS_PER_QUERY) throw MatrixError.invalidParam(`At most ${MAX_USERS_PER_QUERY} users per query`);
+  const result: Record<string, readonly string[]> = {};
+  for (const [userId, deviceIds] of entries) {
+    if (!isAcceptableUserId(userId)) throw MatrixError.invalidParam(`${userId} is not a valid user ID`);
+    if (!Array.isArray(deviceIds) || !deviceIds.every((d) => typeof d === 'string')) throw MatrixError.badJson(`device_keys.${userId} must be an array of device IDs`);
+    result[userId] = deviceIds as string[];
+  }
+  return result;
+}
+
+export function parseTimeout(body: JsonObject): number {
+  const timeout = body.timeout;
+  if (timeout === undefined || timeout === null) return DEFAULT_REMOTE_TIMEOUT_MS;
+  if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0) throw MatrixError.badJson('timeout must be a non-negative integer');
+  return Math.min(timeout, MAX_REMOTE_TIMEOUT_MS);
+}

@@ -1,0 +1,129 @@
+/** Two real homeservers on loopback federate: remote join by alias, messages both ways, invites, leaves. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLoggedInUser } from '../../support/testHomeserver.ts';
+import { ClientApi, encodePathPart as enc } from '../../support/clientApi.ts';
+import { eventually, startFederatedServers } from '../../support/federatedServers.ts';
+
+test('a user of server B joins a room of server A by alias, and messages flow both ways', async (t) => {
+  const [a, b] = await startFederatedServers(t, ['a.test', 'b.test']);
+  const alice = new ClientApi(a!.baseUrl, await createLoggedInUser(a!, 'alice'));
+  const bob = new ClientApi(b!.baseUrl, await createLoggedInUser(b!, 'bob'));
+  const roomId = await alice.createRoom({ preset: 'public_chat', room_alias_name: 'lobby', name: 'Lobby' });
+  await alice.text(roomId, 'before bob');
+
+  assert.equal(await bob.join('#lobby:a.test'), roomId);
+  const name = await bob.ok<{ name: string }>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.name/`);
+  assert.equal(name.name, 'Lobby');
+  // A learnt of the join through send_join.
+  await eventually(async () => {
+    const members = await alice.ok<{ joined: Record<string, unknown> }>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/joined_members`);
+    return bob.userId in members.joined;
+  }, 'A to see bob joined');
+
+  const fromAlice = await alice.text(roomId, 'hello bob');
+  await eventually(async () => {
+    const page = await bob.messages(roomId, { dir: 'b', limit: 10 });
+    return page.chunk.some((e) => e.event_id === fromAlice);
+  }, 'B to receive alice’s message');
+
+  const fromBob = await bob.text(roomId, 'hello alice');
+  await eventually(async () => {
+    const page = await alice.messages(roomId, { dir: 'b', limit: 10 });
+    return page.chunk.some((e) => e.event_id === fromBob && e.sender === bob.userId);
+  }, 'A to receive bob’s message');
+
+  await bob.leave(roomId);
+  await eventually(async () => {
+    const members = await alice.ok<{ joined: Record<string, unknown> }>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/joined_members`);
+    return !(bob.userId in members.joined);
+  }, 'A to see bob leave');
+});
+
+test('inviting a user of another server, who accepts through the inviting server', async (t) => {
+  const [a, b] = await startFederatedServers(t, ['a.test', 'b.test']);
+  const alice = new ClientApi(a!.baseUrl, await createLoggedInUser(a!, 'alice'));
+  const carol = new ClientApi(b!.baseUrl, await createLoggedInUser(b!, 'carol'));
+  const roomId = await alice.createRoom({ preset: 'private_chat', name: 'Secret' });
+  await alice.invite(roomId, carol.userId);
+  // B keeps the invite as an out-of-band membership.
+  await eventually(() => b!.homeserver.storage.stores.members.getRoomsForLocalUserWhereMembershipIs(carol.userId, ['invite']).length === 1, 'the invite to reach B');
+  assert.equal(await carol.join(roomId), roomId);
+  await eventually(async () => {
+    const members = await alice.ok<{ joined: Record<string, unknown> }>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/joined_members`);
+    return carol.userId in members.joined;
+  }, 'A to see carol joined');
+  const hello = await carol.text(roomId, 'thanks for the invite');
+  await eventually(async () => (await alice.messages(roomId, { dir: 'b', limit: 5 })).chunk.some((e) => e.event_id === hello), 'A to get carol’s message');
+});
+
+test('rejecting an invite from another server goes through that server', async (t) => {
+  const [a, b] = await startFederatedServers(t, ['a.test', 'b.test']);
+  const alice = new ClientApi(a!.baseUrl, await createLoggedInUser(a!, 'alice'));
+  const dave = new ClientApi(b!.baseUrl, await createLoggedInUser(b!, 'dave'));
+  const roomId = await alice.createRoom({ preset: 'private_chat' });
+  await alice.invite(roomId, dave.userId);
+  await eventually(() => b!.homeserver.storage.stores.members.getRoomsForLocalUserWhereMembershipIs(dave.userId, ['invite']).length === 1, 'the invite');
+  await dave.leave(roomId);
+  assert.deepEqual(b!.homeserver.storage.stores.members.getRoomsForLocalUserWhereMembershipIs(dave.userId, ['invite']), []);
+  await eventually(async () => {
+    const member = await alice.call('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.member/${enc(dave.userId)}`);
+    return (member.body as { membership?: string }).membership === 'leave';
+  }, 'A to see the rejection');
+});
+
+test('paging back past the join fetches earlier history from the other server (backfill)', async (t) => {
+  const [a, b] = await startFederatedServers(t, ['a.test', 'b.test']);
+  const alice = new ClientApi(a!.baseUrl, await createLoggedInUser(a!, 'alice'));
+  const bob = new ClientApi(b!.baseUrl, await createLoggedInUser(b!, 'bob'));
+  const roomId = await alice.createRoom({ preset: 'public_chat', room_alias_name: 'history' });
+  const sent: string[] = [];
+  for (let i = 0; i < 25; i++) sent.push(await alice.text(roomId, `old ${i}`));
+  await bob.join('#history:a.test');
+  const seen: string[] = [];
+  let from: string | undefined;
+  for (let page = 0; page < 10; page++) {
+    const result = await bob.messages(roomId, { dir: 'b', limit: 10, ...(from ? { from } : {}) });
+    seen.push(...result.chunk.filter((e) => e.type === 'm.room.message').map((e) => e.content.body as string));
+    if (!result.end) break;
+    from = result.end;
+  }
+  for (let i = 0; i < 25; i++) assert.ok(seen.includes(`old ${i}`), `old ${i} was backfilled`);
+  // Newest first, without duplicates.
+  assert.deepEqual(seen, [...new Set(seen)]);
+  assert.equal(seen[0], 'old 24');
+});
+
+test('typing notifications and read receipts reach the other server', async (t) => {
+  const [a, b] = await startFederatedServers(t, ['a.test', 'b.test']);
+  const alice = new ClientApi(a!.baseUrl, await createLoggedInUser(a!, 'alice'));
+  const bob = new ClientApi(b!.baseUrl, await createLoggedInUser(b!, 'bob'));
+  const roomId = await alice.createRoom({ preset: 'public_chat', room_alias_name: 'ephemeral' });
+  await bob.join('#ephemeral:a.test');
+  type Ephemeral = { type: string; content: Record<string, unknown> }[];
+  const ephemeralOf = async (client: ClientApi) => {
+    const sync = await client.ok<{ rooms?: { join?: Record<string, { ephemeral?: { events: Ephemeral } }> } }>('GET', '/_matrix/client/v3/sync?timeout=0');
+    return sync.rooms?.join?.[roomId]?.ephemeral?.events ?? [];
+  };
+  await bob.ok('PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(bob.userId)}`, { typing: true, timeout: 20000 });
+  await eventually(async () => (await ephemeralOf(alice)).some((e) => e.type === 'm.typing' && (e.content.user_ids as string[]).includes(bob.userId)), 'bob typing on A');
+
+  const message = await bob.text(roomId, 'read this');
+  await eventually(async () => (await alice.messages(roomId, { dir: 'b', limit: 5 })).chunk.some((e) => e.event_id === message), 'the message on A');
+  await alice.ok('POST', `/_matrix/client/v3/rooms/${enc(roomId)}/receipt/m.read/${enc(message)}`, {});
+  await eventually(async () => {
+    const receipt = (await ephemeralOf(bob)).find((e) => e.type === 'm.receipt');
+    const users = (receipt?.content[message] as { 'm.read'?: Record<string, unknown> } | undefined)?.['m.read'];
+    return users !== undefined && alice.userId in users;
+  }, 'alice’s receipt on B');
+});
+
+test('profiles of users on another server are fetched over federation', async (t) => {
+  const [a, b] = await startFederatedServers(t, ['a.test', 'b.test']);
+  const alice = new ClientApi(a!.baseUrl, await createLoggedInUser(a!, 'alice'));
+  const bob = new ClientApi(b!.baseUrl, await createLoggedInUser(b!, 'bob'));
+  await alice.ok('PUT', `/_matrix/client/v3/profile/${enc(alice.userId)}/displayname`, { displayname: 'Alice of A' });
+  assert.deepEqual(await bob.ok('GET', `/_matrix/client/v3/profile/${enc(alice.userId)}`), { displayname: 'Alice of A' });
+  assert.deepEqual(await bob.ok('GET', `/_matrix/client/v3/profile/${enc(alice.userId)}/displayname`), { displayname: 'Alice of A' });
+  await bob.fails('GET', `/_matrix/client/v3/profile/${enc('@nobody:a.test')}`, undefined, 404, 'M_NOT_FOUND');
+});
