@@ -11,6 +11,8 @@ import type { VisibilityFilter } from '../events/visibilityFilter.ts';
 import type { ClientEvent } from '../events/clientEvent.ts';
 import { encodeRoomToken, topologicalToken, type RoomPaginationToken } from '../events/roomPaginationToken.ts';
 import { MatrixError } from '../matrixError.ts';
+import { EventFilter } from '../sync/eventFilter.ts';
+import type { RoomEventFilterDefinition } from '../sync/filterDefinition.ts';
 import type { Requester } from '../requester.ts';
 import { RoomAccessChecker, type RoomAccess } from './roomAccess.ts';
 import { RoomStateReader } from './roomStateReader.ts';
@@ -25,7 +27,8 @@ export interface MessagesQuery {
   readonly fromText: string | null;
   readonly to: RoomPaginationToken | null;
   readonly limit: number;
-  readonly lazyLoadMembers: boolean;
+  /** The `filter` parameter: which events to return (types, senders, contains_url, lazy-loaded members). */
+  readonly filter: RoomEventFilterDefinition;
 }
 
 export interface MessagesResponse {
@@ -81,24 +84,26 @@ export class RoomHistoryHandler {
     if (query.direction === 'f' && ceiling && (!to || isAfter(to, ceiling))) to = ceiling;
 
     const start = query.fromText ?? (from ? encodeRoomToken(from) : this.defaultStart(roomId, query.direction));
-    let { events, last, exhausted } = await this.readVisible(requester, roomId, query.direction, from, to, query.limit, access);
+    const filter = new EventFilter(query.filter);
+    let { events, last, exhausted } = await this.readVisible(requester, roomId, query.direction, from, to, query.limit, access, filter);
     for (let attempt = 0; query.direction === 'b' && exhausted && events.length < query.limit && this.backfiller && attempt < MAX_BACKFILLS_PER_PAGE; attempt++) {
       if ((await this.backfiller.backfill(roomId, Math.max(query.limit - events.length, 10))) === 0) break;
-      const more = await this.readVisible(requester, roomId, 'b', last ? nextFrom('b', last) : from, to, query.limit - events.length, access);
+      const more = await this.readVisible(requester, roomId, 'b', last ? nextFrom('b', last) : from, to, query.limit - events.length, access, filter);
       events = [...events, ...more.events];
       last = more.last ?? last;
       exhausted = more.exhausted;
     }
     const response: MessagesResponse = { start, chunk: await this.serializer.serialize(events, { requester }) };
     if (!exhausted && last) response.end = encodeRoomToken(nextFrom(query.direction, last));
-    if (query.lazyLoadMembers) {
+    if (query.filter.lazy_load_members === true) {
       const senders = new Set(events.map((e) => e.event.sender));
       response.state = await this.memberEventsFor(roomId, senders, access, requester);
     }
     return response;
   }
 
-  async context(requester: Requester, roomId: string, eventId: string, limit: number): Promise<ContextResponse> {
+  async context(requester: Requester, roomId: string, eventId: string, limit: number, filterDefinition: RoomEventFilterDefinition = {}): Promise<ContextResponse> {
+    const filter = new EventFilter(filterDefinition);
     const access = await this.access.check(requester.userId, roomId);
     const stored = await this.stores.events.getEvent(eventId);
     const notFound = MatrixError.notFound('Event not found.');
@@ -113,8 +118,8 @@ export class RoomHistoryHandler {
     const afterLimit = limit - beforeLimit;
     const justBefore = topologicalToken(position.depth, position.stream - 1);
     const here = topologicalToken(position.depth, position.stream);
-    const before = await this.readVisible(requester, roomId, 'b', justBefore, null, beforeLimit, access);
-    const after = await this.readVisible(requester, roomId, 'f', here, ceiling, afterLimit, access);
+    const before = await this.readVisible(requester, roomId, 'b', justBefore, null, beforeLimit, access, filter);
+    const after = await this.readVisible(requester, roomId, 'f', here, ceiling, afterLimit, access, filter);
     const start = before.last ? nextFrom('b', before.last) : justBefore;
     const end = after.last ? topologicalToken(after.last.depth, after.last.stream) : here;
     const lastEvent = after.events.at(-1) ?? stored;
@@ -151,6 +156,7 @@ export class RoomHistoryHandler {
     to: TimelinePosition | null,
     limit: number,
     access: RoomAccess,
+    filter: EventFilter,
   ): Promise<{ events: StoredEvent[]; last: TimelineRow | null; exhausted: boolean }> {
     const visible: StoredEvent[] = [];
     let cursor = from;
@@ -160,7 +166,10 @@ export class RoomHistoryHandler {
       const rows = this.stores.timeline.page(roomId, { direction, from: cursor, to, limit: want });
       if (rows.length === 0) return { events: visible, last, exhausted: true };
       const stored = await this.stores.events.getEvents(rows.map((r) => r.eventId));
-      const events = rows.map((r) => stored.get(r.eventId)).filter((e): e is StoredEvent => e !== null && e !== undefined);
+      const events = rows
+        .map((r) => stored.get(r.eventId))
+        .filter((e): e is StoredEvent => e !== null && e !== undefined)
+        .filter((e) => filter.matches({ type: e.event.type, sender: e.event.sender, roomId: e.event.roomId, content: e.event.content }));
       visible.push(...(await this.visibility.filterForUser(requester.userId, events, { isPeeking: access.kind === 'peeking' })));
       last = rows.at(-1)!;
       cursor = nextFrom(direction, last);

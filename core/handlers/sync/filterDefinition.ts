@@ -80,6 +80,13 @@ function checkRoomEventFilter(value: JsonValue | undefined, path: string): void 
   for (const flag of ['contains_url', 'lazy_load_members', 'include_redundant_members', 'unread_thread_notifications']) checkBoolean(filter[flag], `${path}.${flag}`);
 }
 
+/** Checks a room event filter on its own (the `filter` of /messages and /context); 400 M_BAD_JSON when malformed. */
+export function validateRoomEventFilterDefinition(filter: JsonValue): RoomEventFilterDefinition {
+  if (!isObject(filter)) fail('the filter', 'a JSON object');
+  checkRoomEventFilter(filter, 'filter');
+  return filter as RoomEventFilterDefinition;
+}
+
 /** Checks a filter; 400 M_BAD_JSON when a documented field has the wrong shape. */
 export function validateFilterDefinition(filter: JsonValue): FilterDefinition {
   if (!isObject(filter)) fail('the filter', 'a JSON object');

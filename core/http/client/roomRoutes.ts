@@ -14,6 +14,8 @@ import { parseRoomToken } from '../../handlers/events/roomPaginationToken.ts';
 import { MatrixError } from '../../handlers/matrixError.ts';
 import { isAcceptableUserId, isValidRoomId } from '../../events/identifiers.ts';
 import { readJsonObject } from '../jsonBody.ts';
+import { validateRoomEventFilterDefinition, type RoomEventFilterDefinition } from '../../handlers/sync/filterDefinition.ts';
+import type { JsonObject } from '../../crypto/canonicalJson.ts';
 import { optionalString, queryInteger, queryString, requireString } from '../requestFields.ts';
 import { clientV3 } from './clientPaths.ts';
 import { requesterOf, requireAuth } from './clientAuthentication.ts';
@@ -28,6 +30,20 @@ export interface RoomRoutesDeps {
 }
 
 const MAX_TYPE_BYTES = 255;
+
+/** The `filter` query parameter of /messages and /context: a JSON room event filter. */
+function roomEventFilterParam(ctx: Context): RoomEventFilterDefinition {
+  const text = queryString(ctx.query, 'filter');
+  if (text === null || text === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw MatrixError.invalidParam('filter is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw MatrixError.invalidParam('filter must be a JSON object');
+  return validateRoomEventFilterDefinition(parsed as JsonObject);
+}
 
 function queryList(ctx: Context, name: string): string[] {
   const value = ctx.query[name];
@@ -144,29 +160,18 @@ export function roomRoutes(deps: RoomRoutesDeps): Router {
     if (dir !== 'b' && dir !== 'f') throw MatrixError.invalidParam('dir must be "b" or "f"');
     const fromText = queryString(ctx.query, 'from');
     const toText = queryString(ctx.query, 'to');
-    const filterText = queryString(ctx.query, 'filter');
-    let lazyLoadMembers = false;
-    if (filterText !== null) {
-      let filter: unknown;
-      try {
-        filter = JSON.parse(filterText);
-      } catch {
-        throw MatrixError.invalidParam('filter is not valid JSON');
-      }
-      if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) throw MatrixError.invalidParam('filter must be a JSON object');
-      lazyLoadMembers = (filter as { lazy_load_members?: unknown }).lazy_load_members === true;
-    }
+    const filter = roomEventFilterParam(ctx);
     ctx.body = await deps.roomHistory.messages(requesterOf(ctx), roomIdParam(ctx), {
       direction: dir,
       from: fromText ? parseRoomToken(fromText, 'from') : null,
       fromText: fromText || null,
       to: toText ? parseRoomToken(toText, 'to') : null,
       limit: parseLimit(queryInteger(ctx.query, 'limit'), 10),
-      lazyLoadMembers,
+      filter,
     });
   });
   router.get(clientV3('/rooms/:roomId/context/:eventId'), auth, async (ctx) => {
-    ctx.body = await deps.roomHistory.context(requesterOf(ctx), roomIdParam(ctx), String(ctx.params.eventId), parseLimit(queryInteger(ctx.query, 'limit'), 10));
+    ctx.body = await deps.roomHistory.context(requesterOf(ctx), roomIdParam(ctx), String(ctx.params.eventId), parseLimit(queryInteger(ctx.query, 'limit'), 10), roomEventFilterParam(ctx));
   });
   return router;
 }

@@ -302,3 +302,30 @@ test('aliases and the public room directory', async (t) => {
   await alice!.ok('DELETE', `/_matrix/client/v3/directory/room/${enc('#garden:hs.test')}`);
   await bob!.fails('GET', '/_matrix/client/v3/publicRooms?since=bogus', undefined, 400, 'M_INVALID_PARAM');
 });
+
+test('/messages and /context apply a room event filter (types, senders, contains_url, lazy-loaded members)', async (t) => {
+  const { clients: [alice, bob, carol] } = await users(t, 'alice', 'bob', 'carol');
+  const roomId = await alice!.createRoom({ preset: 'public_chat' });
+  await bob!.join(roomId);
+  await carol!.join(roomId);
+  await alice!.text(roomId, 'from alice');
+  const bobs = await bob!.text(roomId, 'from bob');
+  await bob!.send(roomId, { msgtype: 'm.image', body: 'cat.png', url: 'mxc://hs.test/cat' });
+  await alice!.send(roomId, { custom: true }, 'org.example.custom');
+  const filtered = (filter: object) => alice!.messages(roomId, { dir: 'b', limit: 50, filter: JSON.stringify(filter) });
+
+  const onlyMessages = await filtered({ types: ['m.room.message'] });
+  assert.ok(onlyMessages.chunk.length === 3 && onlyMessages.chunk.every((e) => e.type === 'm.room.message'));
+  const wildcard = await filtered({ types: ['org.example.*'] });
+  assert.deepEqual(wildcard.chunk.map((e) => e.type), ['org.example.custom']);
+  const notBob = await filtered({ types: ['m.room.message'], not_senders: [bob!.userId] });
+  assert.deepEqual(notBob.chunk.map((e) => e.content.body), ['from alice']);
+  const withUrl = await filtered({ contains_url: true });
+  assert.deepEqual(withUrl.chunk.map((e) => e.content.body), ['cat.png']);
+  const lazy = await filtered({ types: ['m.room.message'], senders: [bob!.userId], lazy_load_members: true });
+  assert.deepEqual((lazy.state as { state_key: string }[]).map((e) => e.state_key), [bob!.userId], 'only the senders’ member events');
+
+  const context = await alice!.ok<{ events_before: { type: string }[] }>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/context/${enc(bobs)}?limit=10&filter=${enc(JSON.stringify({ types: ['m.room.member'] }))}`);
+  assert.ok(context.events_before.length > 0 && context.events_before.every((e) => e.type === 'm.room.member'));
+  await alice!.fails('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&filter=${enc(JSON.stringify({ types: 'm.room.message' }))}`, undefined, 400, 'M_BAD_JSON');
+});
