@@ -53,6 +53,21 @@ import { devicesRoutes } from './http/client/devicesRoutes.ts';
 import { keysRoutes } from './http/client/keysRoutes.ts';
 import { toDeviceRoutes } from './http/client/toDeviceRoutes.ts';
 import { keyBackupRoutes } from './http/client/keyBackupRoutes.ts';
+import { mediaRoutes } from './http/media/mediaRoutes.ts';
+import { relationsRoutes } from './http/client/relationsRoutes.ts';
+import { searchRoutes } from './http/client/searchRoutes.ts';
+import { userDirectoryRoutes } from './http/client/userDirectoryRoutes.ts';
+import { reportRoutes } from './http/client/reportRoutes.ts';
+import { pushersRoutes } from './http/client/pushersRoutes.ts';
+import { thirdPartyRoutes } from './http/client/thirdPartyRoutes.ts';
+import { voipRoutes } from './http/client/voipRoutes.ts';
+import { spaceHierarchyRoutes } from './http/client/spaceHierarchyRoutes.ts';
+import { roomUpgradeRoutes } from './http/client/roomUpgradeRoutes.ts';
+import { timestampToEventRoutes } from './http/client/timestampToEventRoutes.ts';
+import { threePidRoutes } from './http/client/threePidRoutes.ts';
+import { accountDeactivationRoutes } from './http/client/accountDeactivationRoutes.ts';
+import { loginTokenRoutes } from './http/client/loginTokenRoutes.ts';
+import { AdminApi, type AdminApiOptions } from './http/admin/adminApi.ts';
 
 /** Reported by the federation version endpoint. */
 export const SOFTWARE_VERSION = '0.1.0';
@@ -67,6 +82,8 @@ export interface HomeserverOptions {
   readonly stateResolver?: StateResolver;
   /** Cheaper password hashing, for tests. */
   readonly passwordCost?: PasswordHashCost;
+  /** The desktop admin API's token, settings file, desktop hooks and renderer directory (core/http/admin/adminApi.ts). */
+  readonly admin?: AdminApiOptions;
 }
 
 export class Homeserver {
@@ -85,6 +102,8 @@ export class Homeserver {
   readonly notifier: Notifier;
   /** Federation with other servers; on the events writer only. */
   readonly federation: Federation | null;
+  /** The desktop UI's API under /_desktop/api/ on the client listener; `admin.token` is this launch's token. */
+  readonly admin: AdminApi;
   private federationAddress: AddressInfo | null = null;
 
   private constructor(
@@ -94,6 +113,7 @@ export class Homeserver {
     readonly keyDocument: ServerKeyDocument,
     stateResolver: StateResolver,
     passwordCost: PasswordHashCost | undefined,
+    adminOptions: AdminApiOptions = {},
   ) {
     const identity = { instanceName: config.instance_name, eventsWriter: config.stream_writers.events };
     this.storage = new Storage({ db: dataDirectory.db, serverName: dataDirectory.serverName, identity, stateResolver });
@@ -133,6 +153,8 @@ export class Homeserver {
           signer: { serverName: dataDirectory.serverName, signingKey: dataDirectory.signingKey },
           eventCreation: this.handlers.eventCreation,
           directory: this.handlers.directory,
+          media: this.handlers.media,
+          e2ee: this.handlers.e2ee,
           log,
           softwareVersion: SOFTWARE_VERSION,
         })
@@ -141,8 +163,29 @@ export class Homeserver {
       this.handlers.memberships.setRemote(this.federation.remoteMembership);
       this.handlers.roomHistory.setBackfiller(this.federation.backfiller);
       this.handlers.profiles.setRemote(this.federation.remoteMembership);
+      this.handlers.media.setRemote(this.federation.mediaSource);
       this.federation.ephemeral.attach(this.handlers.typing, this.handlers.receipts, this.federation.transactions);
+      this.handlers.e2ee.keyQuery.setRemote(this.federation.remoteKeys);
+      this.handlers.e2ee.keyClaim.setRemote(this.federation.remoteKeys);
+      const federation = this.federation;
+      this.handlers.e2ee.toDevice.setRemoteSender((destination, content) => federation.sendToDevice(destination, content));
     }
+    this.admin = new AdminApi(
+      {
+        config,
+        stores: this.storage.stores,
+        serializer: this.handlers.serializer,
+        notifier: this.notifier,
+        eventsPosition: this.eventsPosition,
+        federationSender: this.federation?.sender ?? null,
+        federationListener: () => this.federationAddress,
+        log,
+        databasePath: dataDirectory.databasePath,
+        uptimeMs: () => this.uptimeMs,
+        version: SOFTWARE_VERSION,
+      },
+      adminOptions,
+    );
   }
 
   /** The federation listener's address, once listening (when `federation.listener` is configured). */
@@ -162,7 +205,7 @@ export class Homeserver {
     const keyDocument = new ServerKeyDocument({ serverName: dataDirectory.serverName, signingKey: dataDirectory.signingKey });
     const authChains = new EventAuthReadStore(dataDirectory.db);
     const stateResolver = options.stateResolver ?? new RoomStateResolver({ authChains, rejections: authChains });
-    return new Homeserver(options.config, dataDirectory, log, keyDocument, stateResolver, options.passwordCost);
+    return new Homeserver(options.config, dataDirectory, log, keyDocument, stateResolver, options.passwordCost, options.admin);
   }
 
   get serverName(): string {
@@ -187,6 +230,8 @@ export class Homeserver {
     const app = createClientApp({
       log: this.log.child('http'),
       maxRequestBodyBytes: this.config.limits.max_request_body_bytes,
+      // Media uploads are raw bytes with their own, larger limit.
+      bodyLimitOverrides: [{ pathPrefix: '/_matrix/media/', maxBytes: this.config.limits.max_upload_bytes }],
       routers: [
         versionsRoutes(),
         wellKnownClientRoutes(clientBaseUrl(this.config)),
@@ -207,6 +252,21 @@ export class Homeserver {
         keysRoutes({ tokens: this.handlers.tokens, e2ee: this.handlers.e2ee, maxBodyBytes: this.config.limits.max_request_body_bytes }),
         toDeviceRoutes({ tokens: this.handlers.tokens, toDevice: this.handlers.e2ee.toDevice, maxBodyBytes: this.config.limits.max_request_body_bytes }),
         keyBackupRoutes({ tokens: this.handlers.tokens, keyBackup: this.handlers.e2ee.keyBackup, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        mediaRoutes(this.handlers),
+        relationsRoutes(this.handlers),
+        searchRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        userDirectoryRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        reportRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        pushersRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        thirdPartyRoutes(this.handlers),
+        voipRoutes(this.handlers),
+        spaceHierarchyRoutes(this.handlers),
+        roomUpgradeRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        timestampToEventRoutes(this.handlers),
+        threePidRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        accountDeactivationRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        loginTokenRoutes(this.handlers),
+        ...this.admin.routers(this.config.limits.max_request_body_bytes),
       ],
     });
     const { host, port } = this.config.client_listener;
@@ -233,6 +293,7 @@ export class Homeserver {
     }
     this.replicationClient?.start();
     await this.startFederation();
+    this.admin.start(address);
     return address;
   }
 
@@ -275,6 +336,7 @@ export class Homeserver {
   async stop(): Promise<void> {
     const servers = this.servers.splice(0);
     this.shutdown.abort();
+    this.admin.stop();
     await this.replicationClient?.stop();
     await this.federation?.stop();
     await Promise.all(

@@ -4,6 +4,7 @@
  * (remote joins, invites, rejections). Exists on the events writer, which persists what federation receives.
  */
 import type Router from '@koa/router';
+import type { JsonObject } from '../crypto/canonicalJson.ts';
 import { request as httpsRequest } from 'node:https';
 import type { HomeserverConfig } from '../config/homeserverConfig.ts';
 import type { EventSigner } from '../events/eventBuilder.ts';
@@ -30,6 +31,15 @@ import { FederationSender } from './federationSender.ts';
 import { RemoteMembership } from './remoteMembership.ts';
 import { Backfiller } from './backfiller.ts';
 import { EphemeralFederation } from './ephemeralFederation.ts';
+import type { E2eeHandlers } from '../handlers/keys/e2eeHandlers.ts';
+import { RemoteDeviceListsStore } from '../storage/databases/main/remoteDeviceListsStore.ts';
+import { UserKeysServer } from './userKeysServer.ts';
+import { FederationRemoteKeys } from './federationRemoteKeys.ts';
+import { DeviceListSender } from './deviceListSender.ts';
+import { RemoteDeviceListUpdater } from './remoteDeviceListUpdater.ts';
+import type { MediaRepository } from '../media/mediaRepository.ts';
+import { FederationMediaSource } from '../media/remoteMediaSource.ts';
+import { AddressPolicy } from '../media/addressPolicy.ts';
 
 export interface FederationOptions {
   readonly config: HomeserverConfig;
@@ -39,8 +49,12 @@ export interface FederationOptions {
   readonly signer: EventSigner;
   readonly eventCreation: EventCreationHandler;
   readonly directory: RoomDirectoryHandler;
+  /** Devices, keys and to-device messaging, which federation serves, feeds and extends to remote users. */
+  readonly e2ee: E2eeHandlers;
   readonly log: Logger;
   readonly softwareVersion: string;
+  /** Our media, served to other servers. */
+  readonly media?: MediaRepository;
 }
 
 export class Federation {
@@ -57,6 +71,13 @@ export class Federation {
   readonly outbox: FederationOutboxStore;
   readonly backfiller: Backfiller;
   readonly ephemeral: EphemeralFederation;
+  readonly userKeys: UserKeysServer;
+  /** `/keys/query` and `/keys/claim` for remote users (E2eeHandlers' RemoteKeys). */
+  readonly remoteKeys: FederationRemoteKeys;
+  readonly deviceListSender: DeviceListSender;
+  readonly deviceListUpdater: RemoteDeviceListUpdater;
+  /** Fetches other servers' media for the media repository. */
+  readonly mediaSource: FederationMediaSource;
 
   constructor(private readonly options: FederationOptions) {
     const { config, storage, signer, log } = options;
@@ -96,7 +117,21 @@ export class Federation {
     this.outbox = new FederationOutboxStore(stores.db);
     this.sender = new FederationSender({ stores, outbox: this.outbox, client: this.client, log: log.child('federation-out') });
     this.ephemeral = new EphemeralFederation(stores, this.roomData, this.sender);
+    this.mediaSource = new FederationMediaSource(this.client, new AddressPolicy(config.media.url_preview_ip_allowlist));
     this.backfiller = new Backfiller(stores, this.client, this.receiver, this.roomData, log.child('backfill'));
+    const { e2ee } = options;
+    this.userKeys = new UserKeysServer(stores, e2ee.keyQuery, e2ee.keyClaim);
+    this.remoteKeys = new FederationRemoteKeys(this.client);
+    this.deviceListSender = new DeviceListSender(stores, this.outbox, this.sender, e2ee.keyQuery, log.child('device-lists'));
+    this.deviceListUpdater = new RemoteDeviceListUpdater({
+      stores,
+      lists: new RemoteDeviceListsStore(stores.db),
+      publisher: e2ee.deviceLists,
+      client: this.client,
+      log: log.child('device-lists'),
+    });
+    this.deviceListUpdater.attach(this.transactions);
+    this.transactions.registerEduHandler('m.direct_to_device', async (origin, content) => e2ee.toDevice.receiveRemote(origin, content));
     this.remoteMembership = new RemoteMembership({
       stores,
       client: this.client,
@@ -120,18 +155,29 @@ export class Federation {
         roomData: this.roomData,
         memberships: this.memberships,
         queries: this.queries,
+        userKeys: this.userKeys,
         maxBodyBytes: Math.max(this.options.config.limits.max_request_body_bytes, 4 * 1024 * 1024),
         softwareVersion: this.options.softwareVersion,
+        ...(this.options.media ? { media: this.options.media } : {}),
       }),
     ];
   }
 
-  start(): Promise<void> {
-    return this.sender.start(this.options.persistence);
+  async start(): Promise<void> {
+    await this.sender.start(this.options.persistence);
+    this.deviceListSender.start(this.options.e2ee.deviceLists);
+    this.deviceListUpdater.start();
   }
 
-  stop(): Promise<void> {
-    return this.sender.stop();
+  async stop(): Promise<void> {
+    this.deviceListSender.stop();
+    await this.deviceListUpdater.stop();
+    await this.sender.stop();
+  }
+
+  /** Sends an `m.direct_to_device` EDU (ToDeviceHandler's RemoteToDeviceSender). */
+  sendToDevice(destination: string, content: JsonObject): void {
+    this.sender.sendEdu(destination, 'm.direct_to_device', content);
   }
 }
 

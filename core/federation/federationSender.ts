@@ -79,6 +79,11 @@ export class FederationSender {
     this.poke(destination);
   }
 
+  /** Starts (or wakes) the destination's worker after items were put in the outbox directly, in a caller's transaction. */
+  wake(destination: string): void {
+    if (destination !== this.serverName) this.poke(destination);
+  }
+
   /** Queues our events (already persisted) for the given destinations. */
   sendEvents(destinations: readonly string[], eventIds: readonly string[]): void {
     const others = destinations.filter((d) => d !== this.serverName);

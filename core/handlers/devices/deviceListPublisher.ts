@@ -29,10 +29,33 @@ interface PendingNotification {
 }
 
 export class DeviceListPublisher {
+  private readonly pokeListeners = new Set<() => void>();
+
   constructor(
     private readonly stores: DataStores,
     private readonly notifier: Notifier,
   ) {}
+
+  /** Calls `listener` after each committed change that poked other servers (federation sends the updates). */
+  onServersPoked(listener: () => void): () => void {
+    this.pokeListeners.add(listener);
+    return () => this.pokeListeners.delete(listener);
+  }
+
+  /**
+   * Applies a change of a remote user's devices (or cross-signing keys): `write` runs in one transaction and
+   * returns the IDs that changed, which are written to the device-list stream with it; then the /syncs of local
+   * users sharing a room with them wake. No server is poked: the user's own server told us.
+   */
+  remoteDevicesChanged(userId: string, write: () => readonly string[]): void {
+    const position = this.stores.db
+      .transaction(() => {
+        const deviceIds = write();
+        return this.stores.deviceLists.addDeviceChangeToStreams(userId, [...new Set(deviceIds)], []);
+      })
+      .immediate();
+    if (position !== null) this.notify({ userId, position, toRoomMates: true });
+  }
 
   /**
    * Runs `write` in one immediate transaction with a recorder for its device-list changes, then wakes whoever
@@ -40,11 +63,14 @@ export class DeviceListPublisher {
    */
   write<T>(write: (changes: DeviceListChangeRecorder) => T): T {
     const pending: PendingNotification[] = [];
+    let poked = false;
     const recorder: DeviceListChangeRecorder = {
       devicesChanged: (userId, deviceIds) => {
         const unique = [...new Set(deviceIds)];
-        const position = this.stores.deviceLists.addDeviceChangeToStreams(userId, unique, this.stores.deviceListAudience.hostsSharingRoomWith(userId));
+        const hosts = this.stores.deviceListAudience.hostsSharingRoomWith(userId);
+        const position = this.stores.deviceLists.addDeviceChangeToStreams(userId, unique, hosts);
         if (position !== null) pending.push({ userId, position, toRoomMates: true });
+        if (position !== null && hosts.length > 0) poked = true;
       },
       signaturesChanged: (fromUserId, userIds) => {
         if (userIds.length === 0) return;
@@ -54,6 +80,7 @@ export class DeviceListPublisher {
     };
     const result = this.stores.db.transaction(() => write(recorder)).immediate();
     for (const p of pending) this.notify(p);
+    if (poked) for (const listener of this.pokeListeners) listener();
     return result;
   }
 

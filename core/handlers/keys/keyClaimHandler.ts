@@ -28,9 +28,22 @@ function isObject(value: JsonValue | undefined): value is JsonObject {
 export class KeyClaimHandler {
   constructor(
     private readonly stores: DataStores,
-    private readonly remote: RemoteKeys | null,
+    private remote: RemoteKeys | null,
     private readonly log: Logger,
   ) {}
+
+  /** Federation provides remote users' keys once it exists (it is composed after the handlers). */
+  setRemote(remote: RemoteKeys): void {
+    this.remote = remote;
+  }
+
+  /** Claims keys of local users for another server (`POST /_matrix/federation/v1/user/keys/claim`). */
+  claimForServer(body: JsonObject, serverName: string): KeyClaimResponse['one_time_keys'] {
+    const wanted = parseClaimRequest(body);
+    const response: KeyClaimResponse = { one_time_keys: {}, failures: {} };
+    this.claimLocal(Object.entries(wanted).filter(([userId]) => domainOf(userId) === serverName), response);
+    return response.one_time_keys;
+  }
 
   async claim(body: JsonObject): Promise<KeyClaimResponse> {
     const wanted = parseClaimRequest(body);

@@ -33,9 +33,14 @@ function isObject(value: JsonValue | undefined): value is JsonObject {
 export class KeyQueryHandler {
   constructor(
     private readonly stores: DataStores,
-    private readonly remote: RemoteKeys | null,
+    private remote: RemoteKeys | null,
     private readonly log: Logger,
   ) {}
+
+  /** Federation provides remote users' keys once it exists (it is composed after the handlers). */
+  setRemote(remote: RemoteKeys): void {
+    this.remote = remote;
+  }
 
   async query(requester: Requester, body: JsonObject): Promise<KeyQueryResponse> {
     const wanted = parseDeviceKeysRequest(body);
@@ -53,8 +58,23 @@ export class KeyQueryHandler {
     return response;
   }
 
-  /** Keys of local users, read in one transaction so the answer is consistent. */
-  private addLocal(requesterId: string, users: readonly [string, readonly string[]][], response: KeyQueryResponse): void {
+  /**
+   * Keys of local users as another server may see them (`POST /_matrix/federation/v1/user/keys/query`): devices
+   * and master and self-signing keys, never user-signing keys.
+   */
+  localKeysForServer(body: JsonObject): Omit<KeyQueryResponse, 'user_signing_keys' | 'failures'> {
+    const wanted = Object.entries(parseDeviceKeysRequest(body)).filter(([userId]) => domainOf(userId) === this.stores.serverName);
+    const response: KeyQueryResponse = { device_keys: {}, master_keys: {}, self_signing_keys: {}, user_signing_keys: {}, failures: {} };
+    this.addLocal(null, wanted, response);
+    return { device_keys: response.device_keys, master_keys: response.master_keys, self_signing_keys: response.self_signing_keys };
+  }
+
+  /**
+   * Keys of local users, read in one transaction so the answer is consistent. `requesterId` is null for another
+   * server, which sees no user-signing keys and no display names (Synapse's default,
+   * `allow_device_name_lookup_over_federation: false`, so device names do not leak to every server in a room).
+   */
+  private addLocal(requesterId: string | null, users: readonly [string, readonly string[]][], response: KeyQueryResponse): void {
     if (users.length === 0) return;
     this.stores.db.transaction(() => {
       for (const [userId, deviceIds] of users) {
@@ -64,7 +84,8 @@ export class KeyQueryHandler {
         const ownSignatures = signaturesByTarget(this.stores.crossSigningKeys.signaturesOf(userId, null, [userId]));
         for (const device of keys) {
           const signed = withSignatures(device.keys, ownSignatures.get(device.deviceId) ?? []);
-          devices[device.deviceId] = { ...signed, unsigned: device.displayName === null ? {} : { device_display_name: device.displayName } };
+          const showName = device.displayName !== null && requesterId !== null;
+          devices[device.deviceId] = { ...signed, unsigned: showName ? { device_display_name: device.displayName } : {} };
         }
         response.device_keys[userId] = devices;
 
@@ -72,7 +93,7 @@ export class KeyQueryHandler {
         for (const key of this.stores.crossSigningKeys.getKeys([userId], types)) {
           if (key.type === 'master') {
             // The requester's own user-signing signatures of this master key are theirs to see; nobody else's are.
-            const byRequester = requesterId === userId ? [] : this.stores.crossSigningKeys.signaturesOf(userId, [key.publicKey], [requesterId]);
+            const byRequester = requesterId === null || requesterId === userId ? [] : this.stores.crossSigningKeys.signaturesOf(userId, [key.publicKey], [requesterId]);
             response.master_keys[userId] = withSignatures(key.key, [...(ownSignatures.get(key.publicKey) ?? []), ...byRequester]);
           } else if (key.type === 'self_signing') {
             response.self_signing_keys[userId] = key.key;
@@ -98,8 +119,8 @@ export class KeyQueryHandler {
         if (!isObject(part)) continue;
         for (const [userId, value] of Object.entries(part)) {
           if (!(userId in users) || !isObject(value)) continue;
-          if (field === 'device_keys') response.device_keys[userId] = value as Record<string, JsonObject>;
-          else response[field][userId] = value;
+          if (field === 'device_keys') response.device_keys[userId] = ownDevicesOnly(userId, value);
+          else if (value.user_id === userId) response[field][userId] = value;
         }
       }
     } catch (e) {
@@ -107,6 +128,15 @@ export class KeyQueryHandler {
       response.failures[server] = failureOf(e);
     }
   }
+}
+
+/** A remote server's devices of `userId`, keeping only keys that say they are that user's and that device's. */
+function ownDevicesOnly(userId: string, devices: JsonObject): Record<string, JsonObject> {
+  const kept: Record<string, JsonObject> = {};
+  for (const [deviceId, keys] of Object.entries(devices)) {
+    if (isObject(keys) && keys.user_id === userId && keys.device_id === deviceId) kept[deviceId] = keys;
+  }
+  return kept;
 }
 
 /** `device_keys`: user ID → device IDs (empty for all). */

@@ -2,9 +2,11 @@
  * `PUT /sendToDevice/{eventType}/{txnId}` (Send-to-Device messaging): one message per recipient device, `*`
  * meaning every device of the user. Messages for local devices go to their inbox under one new to-device
  * stream position and wake the recipients' waiting /syncs; a retried request (same sending device and
- * transaction ID) is not delivered twice. Messages for unknown local devices are dropped, as are messages for
- * remote users until federation exists (with a warning in the log).
+ * transaction ID) is not delivered twice. Messages for unknown local devices are dropped. Messages for users of
+ * other servers leave as one `m.direct_to_device` EDU per server once federation is attached (dropped with a
+ * warning before), and such EDUs from other servers are delivered here.
  */
+import { randomBytes } from 'node:crypto';
 import type { JsonObject, JsonValue } from '../../crypto/canonicalJson.ts';
 import { domainOf, isAcceptableUserId } from '../../events/identifiers.ts';
 import type { DataStores } from '../../storage/databases/mainDataStore.ts';
@@ -30,8 +32,15 @@ function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Sends an `m.direct_to_device` EDU's content to another server. */
+export type RemoteToDeviceSender = (destination: string, content: JsonObject) => void;
+
+/** The sending "device" under which messages from other servers are de-duplicated by their `message_id`. */
+const FEDERATION_TXN_DEVICE = ' federation';
+
 export class ToDeviceHandler {
   private lastPrune = 0;
+  private remoteSender: RemoteToDeviceSender | null = null;
 
   constructor(
     private readonly stores: DataStores,
@@ -39,6 +48,11 @@ export class ToDeviceHandler {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Federation sends messages for remote users once it exists (it is composed after the handlers). */
+  setRemoteSender(sender: RemoteToDeviceSender): void {
+    this.remoteSender = sender;
+  }
 
   send(requester: Requester, eventType: string, txnId: string, body: JsonObject): void {
     if (eventType === '' || Buffer.byteLength(eventType) > MAX_EVENT_TYPE_BYTES) throw MatrixError.invalidParam('Invalid event type');
@@ -58,21 +72,50 @@ export class ToDeviceHandler {
     if (count > MAX_TO_DEVICE_RECIPIENTS) throw MatrixError.invalidParam(`At most ${MAX_TO_DEVICE_RECIPIENTS} recipient devices per request`);
 
     const deliveries: InboxDelivery[] = [];
-    const remote = new Set<string>();
+    const remote = new Map<string, JsonObject>();
     for (const [userId, byDevice] of Object.entries(messages) as [string, JsonObject][]) {
-      if (domainOf(userId) !== this.stores.serverName) {
-        remote.add(domainOf(userId)!);
+      const server = domainOf(userId)!;
+      if (server !== this.stores.serverName) {
+        (remote.get(server) ?? remote.set(server, {}).get(server)!)[userId] = byDevice;
         continue;
       }
       deliveries.push(...this.localDeliveries(requester.userId, eventType, userId, byDevice));
     }
-    if (remote.size > 0) {
-      this.log.warn(`to-device ${eventType} from ${requester.userId} to users of ${[...remote].join(', ')} dropped: federation is not available yet`);
-    }
 
     const position = this.stores.deviceInbox.add({ userId: requester.userId, deviceId: requester.deviceId, txnId }, deliveries);
     if (position !== null && position > 0) this.notifier.notifyUsers(TO_DEVICE_STREAM, position, deliveries.map((d) => d.userId));
+    // A retried request (position null) was sent on the first attempt.
+    if (position !== null && remote.size > 0) this.sendRemote(requester.userId, eventType, remote);
     this.pruneNowAndThen();
+  }
+
+  /**
+   * An `m.direct_to_device` EDU from `origin`: messages from its users to ours, delivered once per `message_id`.
+   * Anything malformed, or claiming a sender of another server, is ignored.
+   */
+  receiveRemote(origin: string, content: JsonObject): void {
+    const { sender, type, message_id: messageId, messages } = content;
+    if (typeof sender !== 'string' || domainOf(sender) !== origin || !isAcceptableUserId(sender)) return;
+    if (typeof type !== 'string' || type === '' || Buffer.byteLength(type) > MAX_EVENT_TYPE_BYTES) return;
+    if (typeof messageId !== 'string' || messageId === '' || !isObject(messages)) return;
+    const deliveries: InboxDelivery[] = [];
+    for (const [userId, byDevice] of Object.entries(messages)) {
+      if (domainOf(userId) !== this.stores.serverName || !isObject(byDevice)) continue;
+      const contents = Object.fromEntries(Object.entries(byDevice).filter(([, c]) => isObject(c)));
+      deliveries.push(...this.localDeliveries(sender, type, userId, contents as JsonObject));
+    }
+    const position = this.stores.deviceInbox.add({ userId: sender, deviceId: FEDERATION_TXN_DEVICE, txnId: `${origin}|${messageId}` }, deliveries);
+    if (position !== null && position > 0) this.notifier.notifyUsers(TO_DEVICE_STREAM, position, deliveries.map((d) => d.userId));
+  }
+
+  private sendRemote(sender: string, type: string, byServer: ReadonlyMap<string, JsonObject>): void {
+    if (this.remoteSender === null) {
+      this.log.warn(`to-device ${type} from ${sender} to users of ${[...byServer.keys()].join(', ')} dropped: federation is not available`);
+      return;
+    }
+    for (const [server, messages] of byServer) {
+      this.remoteSender(server, { sender, type, message_id: randomBytes(12).toString('base64url'), messages });
+    }
   }
 
   /** One delivery per existing device of `userId`; a message for a named device wins over the `*` one. */

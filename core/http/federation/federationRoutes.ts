@@ -12,8 +12,13 @@ import type { TransactionReceiver } from '../../federation/transactionReceiver.t
 import type { RoomDataServer } from '../../federation/roomDataServer.ts';
 import type { MembershipServer } from '../../federation/membershipServer.ts';
 import type { FederationQueryServer } from '../../federation/federationQueryServer.ts';
+import type { UserKeysServer } from '../../federation/userKeysServer.ts';
 import { isJsonObject, queryInteger, queryString } from '../requestFields.ts';
 import { bodyOf, originOf, requireServerAuth } from './federationAuthentication.ts';
+import type { MediaRepository } from '../../media/mediaRepository.ts';
+import { isValidMediaId } from '../../media/mediaId.ts';
+import { thumbnailParams } from '../media/mediaRoutes.ts';
+import { sendMultipartMedia } from '../media/federationMediaResponse.ts';
 
 export interface FederationRoutesDeps {
   readonly serverName: string;
@@ -22,8 +27,11 @@ export interface FederationRoutesDeps {
   readonly roomData: RoomDataServer;
   readonly memberships: MembershipServer;
   readonly queries: FederationQueryServer;
+  readonly userKeys: UserKeysServer;
   readonly maxBodyBytes: number;
   readonly softwareVersion: string;
+  /** Serves our media to other servers; absent, the media endpoints are unrecognised. */
+  readonly media?: MediaRepository;
 }
 
 function roomIdParam(ctx: Context): string {
@@ -136,6 +144,36 @@ export function federationRoutes(deps: FederationRoutesDeps): Router {
       since: typeof body.since === 'string' ? body.since : null,
       searchTerm: typeof filter.generic_search_term === 'string' ? filter.generic_search_term : null,
     });
+  });
+  const media = deps.media;
+  if (media) {
+    // Only media uploaded here is served to other servers (never what we cached from a third server).
+    const localMediaId = (ctx: Context) => {
+      const mediaId = String(ctx.params.mediaId);
+      if (!isValidMediaId(mediaId)) throw MatrixError.notFound('Media not found');
+      return mediaId;
+    };
+    const options = { allowRemote: false, waitMs: 0 };
+    router.get('/v1/media/download/:mediaId', auth, async (ctx) => {
+      sendMultipartMedia(ctx, await media.getMedia(media.serverName, localMediaId(ctx), options));
+    });
+    router.get('/v1/media/thumbnail/:mediaId', auth, async (ctx) => {
+      const mediaId = localMediaId(ctx);
+      const { width, height, method } = thumbnailParams(ctx);
+      sendMultipartMedia(ctx, await media.getThumbnail(media.serverName, mediaId, width, height, method, options));
+    });
+  }
+
+  router.get('/v1/user/devices/:userId', auth, (ctx) => {
+    const userId = String(ctx.params.userId);
+    if (!isAcceptableUserId(userId)) throw MatrixError.invalidParam(`${userId} is not a user ID`);
+    ctx.body = deps.userKeys.userDevices(originOf(ctx), userId);
+  });
+  router.post('/v1/user/keys/query', auth, (ctx) => {
+    ctx.body = deps.userKeys.queryKeys(objectBody(ctx));
+  });
+  router.post('/v1/user/keys/claim', auth, (ctx) => {
+    ctx.body = deps.userKeys.claimKeys(objectBody(ctx));
   });
   return router;
 }

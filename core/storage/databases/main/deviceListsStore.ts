@@ -32,8 +32,28 @@ export interface DeviceListUpdateEdu {
   readonly keys?: Record<string, unknown>;
 }
 
-/** What the store needs to know about a device to describe its change to another server. */
-export type DeviceDescriber = (userId: string, deviceId: string) => { displayName: string | null; keys: Record<string, unknown> | null } | null;
+/**
+ * What the store needs to know about a device to describe its change to another server: its name and keys, null
+ * when it no longer exists (reported deleted), or NOT_A_DEVICE for entries of the stream that are not devices
+ * (cross-signing public keys), which the caller reports another way and which stay out of the `prev_id` chain.
+ */
+export type DeviceDescriber = (
+  userId: string,
+  deviceId: string,
+) => { displayName: string | null; keys: Record<string, unknown> | null } | null | typeof NOT_A_DEVICE;
+
+export const NOT_A_DEVICE = 'not-a-device';
+
+/** Pending outbound updates of one destination, as getOutboundUpdates reads them. */
+export interface OutboundDeviceListUpdates {
+  /** The position of the last poke read (or the `from` position when none). */
+  readonly position: number;
+  readonly edus: DeviceListUpdateEdu[];
+  /** Pokes whose describer answer was NOT_A_DEVICE, in stream order. */
+  readonly others: { readonly userId: string; readonly deviceId: string; readonly streamId: number }[];
+  /** Per user, the stream ID of the last EDU included: what the next EDU's `prev_id` refers to. */
+  readonly chainEnds: ReadonlyMap<string, number>;
+}
 
 export class DeviceListsStore {
   constructor(
@@ -111,7 +131,7 @@ export class DeviceListsStore {
    * updates chain their `prev_id`s in increasing order, starting from the last one the destination acknowledged.
    * Returns the position of the last poke included (or `fromStreamId` when none).
    */
-  getOutboundUpdates(destination: string, fromStreamId: number, limit: number, describe: DeviceDescriber): { position: number; edus: DeviceListUpdateEdu[] } {
+  getOutboundUpdates(destination: string, fromStreamId: number, limit: number, describe: DeviceDescriber): OutboundDeviceListUpdates {
     const pokes = this.db
       .prepare(
         'SELECT stream_id, user_id, device_id FROM device_lists_outbound_pokes WHERE destination = ? AND sent = 0 AND stream_id > ? ORDER BY stream_id LIMIT ?',
@@ -120,10 +140,16 @@ export class DeviceListsStore {
     const lastSent = this.db.prepare('SELECT stream_id FROM device_lists_outbound_last_success WHERE destination = ? AND user_id = ?').pluck();
     const previous = new Map<string, number | null>();
     const edus: DeviceListUpdateEdu[] = [];
+    const others: { userId: string; deviceId: string; streamId: number }[] = [];
+    const chainEnds = new Map<string, number>();
     for (const poke of pokes) {
       if (!previous.has(poke.user_id)) previous.set(poke.user_id, (lastSent.get(destination, poke.user_id) as number | undefined) ?? null);
       const prev = previous.get(poke.user_id)!;
       const device = describe(poke.user_id, poke.device_id);
+      if (device === NOT_A_DEVICE) {
+        others.push({ userId: poke.user_id, deviceId: poke.device_id, streamId: poke.stream_id });
+        continue;
+      }
       const edu: { -readonly [K in keyof DeviceListUpdateEdu]: DeviceListUpdateEdu[K] } = {
         user_id: poke.user_id,
         device_id: poke.device_id,
@@ -137,16 +163,25 @@ export class DeviceListsStore {
       }
       edus.push(edu);
       previous.set(poke.user_id, poke.stream_id);
+      chainEnds.set(poke.user_id, poke.stream_id);
     }
-    return { position: pokes.at(-1)?.stream_id ?? fromStreamId, edus };
+    return { position: pokes.at(-1)?.stream_id ?? fromStreamId, edus, others, chainEnds };
   }
 
-  /** After `destination` accepted the updates up to `position`: marks the pokes sent and remembers each user's last ID. */
-  markOutboundSent(destination: string, position: number): void {
+  /**
+   * After `destination` accepted (or durably queued) the updates up to `position`: marks the pokes sent and
+   * remembers each user's last ID. With `chainEnds` from getOutboundUpdates, those are the last IDs (pokes that
+   * were not devices stay out of the chain); without, the last poke of each user is.
+   */
+  markOutboundSent(destination: string, position: number, chainEnds?: ReadonlyMap<string, number>): void {
     this.db.transaction(() => {
-      const last = this.db
-        .prepare('SELECT user_id, MAX(stream_id) AS stream_id FROM device_lists_outbound_pokes WHERE destination = ? AND sent = 0 AND stream_id <= ? GROUP BY user_id')
-        .all(destination, position) as { user_id: string; stream_id: number }[];
+      const last = chainEnds
+        ? [...chainEnds].map(([user_id, stream_id]) => ({ user_id, stream_id }))
+        : (this.db
+            .prepare(
+              'SELECT user_id, MAX(stream_id) AS stream_id FROM device_lists_outbound_pokes WHERE destination = ? AND sent = 0 AND stream_id <= ? GROUP BY user_id',
+            )
+            .all(destination, position) as { user_id: string; stream_id: number }[]);
       const upsert = this.db.prepare(
         `INSERT INTO device_lists_outbound_last_success (destination, user_id, stream_id) VALUES (?, ?, ?)
          ON CONFLICT (destination, user_id) DO UPDATE SET stream_id = MAX(stream_id, excluded.stream_id)`,
@@ -154,6 +189,20 @@ export class DeviceListsStore {
       for (const row of last) upsert.run(destination, row.user_id, row.stream_id);
       this.db.prepare('UPDATE device_lists_outbound_pokes SET sent = 1 WHERE destination = ? AND stream_id <= ?').run(destination, position);
     })();
+  }
+
+  /**
+   * The ID another server should take as the version of `userId`'s device list when it fetches the whole list
+   * (`GET /user/devices`): the last poke queued for it about the user, so that EDUs still queued, which the
+   * list already reflects, are recognised as old; else the user's last stream row.
+   */
+  deviceListVersionFor(destination: string, userId: string): number {
+    const poke = this.db
+      .prepare('SELECT MAX(stream_id) FROM device_lists_outbound_pokes WHERE destination = ? AND user_id = ?')
+      .pluck()
+      .get(destination, userId) as number | null;
+    const row = this.db.prepare('SELECT MAX(stream_id) FROM device_lists_stream WHERE user_id = ?').pluck().get(userId) as number | null;
+    return Math.max(poke ?? 0, row ?? 0);
   }
 
   /** Destinations with pokes still to send (for catch-up after a restart). */
