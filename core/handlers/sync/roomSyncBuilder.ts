@@ -171,7 +171,13 @@ export class RoomSyncBuilder {
 
   private async roomState(pass: SyncPass, roomId: string, timeline: LoadedTimeline, stateSince: number | null, withSummary: boolean): Promise<RoomStateResult> {
     const { stores, lazyMembers } = this.deps;
-    const startGroup = stores.syncEvents.stateGroupAt(roomId, timeline.startPosition);
+    let startGroup = stores.syncEvents.stateGroupAt(roomId, timeline.startPosition);
+    if (startGroup === null && timeline.events.length > 0) {
+      // Nothing of the room precedes the timeline in our stream: a room joined over federation, whose earlier
+      // state arrived as outliers with the join. The state after the first timeline event stands in (that event
+      // itself is dropped below, being in the timeline).
+      startGroup = stores.stateGroups.getStateGroupsForEvents([timeline.events[0]!.event.eventId]).get(timeline.events[0]!.event.eventId) ?? null;
+    }
     const atStart = await this.stateOfGroup(startGroup);
     let chosen = new Map<StateKeyTuple, string>();
     if (stateSince === null) {

@@ -127,3 +127,19 @@ test('profiles of users on another server are fetched over federation', async (t
   assert.deepEqual(await bob.ok('GET', `/_matrix/client/v3/profile/${enc(alice.userId)}/displayname`), { displayname: 'Alice of A' });
   await bob.fails('GET', `/_matrix/client/v3/profile/${enc('@nobody:a.test')}`, undefined, 404, 'M_NOT_FOUND');
 });
+
+test('after joining a room over federation, the next incremental /sync carries the room’s whole state', async (t) => {
+  const [a, b] = await startFederatedServers(t, ['a.test', 'b.test']);
+  const alice = new ClientApi(a!.baseUrl, await createLoggedInUser(a!, 'alice'));
+  const bob = new ClientApi(b!.baseUrl, await createLoggedInUser(b!, 'bob'));
+  const since = (await bob.ok<{ next_batch: string }>('GET', '/_matrix/client/v3/sync?timeout=0')).next_batch;
+  const roomId = await alice.createRoom({ preset: 'public_chat', room_alias_name: 'stateful', name: 'Stateful', topic: 'all of it' });
+  await bob.join('#stateful:a.test');
+  type Sync = { rooms?: { join?: Record<string, { state: { events: { type: string }[] }; timeline: { events: { type: string; state_key?: string }[] } }> } };
+  const body = await bob.ok<Sync>('GET', `/_matrix/client/v3/sync?timeout=0&since=${encodeURIComponent(since)}`);
+  const room = body.rooms?.join?.[roomId];
+  assert.ok(room, 'the room is in join');
+  const types = new Set([...room.state.events, ...room.timeline.events].map((e) => e.type));
+  for (const type of ['m.room.create', 'm.room.power_levels', 'm.room.join_rules', 'm.room.name', 'm.room.topic', 'm.room.member']) assert.ok(types.has(type), type);
+  assert.ok(room.timeline.events.some((e) => e.type === 'm.room.member' && e.state_key === bob.userId), 'bob’s join is in the timeline');
+});
