@@ -14,23 +14,16 @@ function asObject(value: unknown, what: string): JsonObject {
 export class FederationRemoteKeys implements RemoteKeys {
   constructor(private readonly client: FederationHttpClient) {}
 
-  async queryKeys(destination: string, deviceKeys: Readonly<Record<string, readonly string[]>>, timeoutMs: number): Promise<JsonObject> {
-    const answer = await this.client.request(destination, {
-      method: 'POST',
-      path: '/_matrix/federation/v1/user/keys/query',
-      body: { device_keys: deviceKeys as JsonObject },
-      timeoutMs,
-    });
-    return asObject(answer, `keys/query to ${destination}`);
+  queryKeys(destination: string, deviceKeys: Readonly<Record<string, readonly string[]>>, timeoutMs: number): Promise<JsonObject> {
+    return this.post(destination, 'query', { device_keys: deviceKeys as JsonObject }, timeoutMs);
   }
 
-  async claimKeys(destination: string, oneTimeKeys: Readonly<Record<string, Readonly<Record<string, string>>>>, timeoutMs: number): Promise<JsonObject> {
-    const answer = await this.client.request(destination, {
-      method: 'POST',
-      path: '/_matrix/federation/v1/user/keys/claim',
-      body: { one_time_keys: oneTimeKeys as JsonObject },
-      timeoutMs,
-    });
-    return asObject(answer, `keys/claim to ${destination}`);
+  claimKeys(destination: string, oneTimeKeys: Readonly<Record<string, Readonly<Record<string, string>>>>, timeoutMs: number): Promise<JsonObject> {
+    return this.post(destination, 'claim', { one_time_keys: oneTimeKeys as JsonObject }, timeoutMs);
+  }
+
+  private async post(destination: string, endpoint: 'query' | 'claim', body: JsonObject, timeoutMs: number): Promise<JsonObject> {
+    const answer = await this.client.request(destination, { method: 'POST', path: `/_matrix/federation/v1/user/keys/${endpoint}`, body, timeoutMs });
+    return asObject(answer, `keys/${endpoint} to ${destination}`);
   }
 }
