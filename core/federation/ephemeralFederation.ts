@@ -1,13 +1,16 @@
 /**
- * Typing notifications and read receipts across servers (server-server API, "Typing Notifications",
- * "Receipts"): local changes go out as `m.typing` / `m.receipt` EDUs to the other servers in the room, and EDUs
- * received are applied only for users of the sending server who are joined to the room.
+ * Typing notifications, read receipts and presence across servers (server-server API, "Typing Notifications",
+ * "Receipts", "Presence"): local changes go out as `m.typing` / `m.receipt` EDUs to the other servers in the
+ * room, and as `m.presence` EDUs to every server sharing a room with the user. EDUs received are applied only
+ * for users of the sending server who are joined to the room (for presence: who share a room with a local user).
  */
 import type { JsonObject } from '../crypto/canonicalJson.ts';
 import { domainOf } from '../events/identifiers.ts';
 import type { DataStores } from '../storage/databases/mainDataStore.ts';
 import type { TypingHandler } from '../handlers/typing/typingHandler.ts';
 import type { ReceiptsHandler } from '../handlers/receipts/receiptsHandler.ts';
+import type { PresenceHandler } from '../handlers/presence/presenceHandler.ts';
+import { isPresenceState } from '../storage/databases/main/presenceStore.ts';
 import type { FederationSender } from './federationSender.ts';
 import type { TransactionReceiver } from './transactionReceiver.ts';
 import type { RoomDataServer } from './roomDataServer.ts';
@@ -19,7 +22,31 @@ export class EphemeralFederation {
     private readonly sender: FederationSender,
   ) {}
 
-  attach(typing: TypingHandler, receipts: ReceiptsHandler, transactions: TransactionReceiver): void {
+  attach(typing: TypingHandler, receipts: ReceiptsHandler, presence: PresenceHandler, transactions: TransactionReceiver): void {
+    presence.onLocalChange((userId, content) => {
+      const push: JsonObject = { user_id: userId, presence: content.presence, last_active_ago: content.last_active_ago ?? 0 };
+      if (content.status_msg) push.status_msg = content.status_msg;
+      if (content.currently_active !== undefined) push.currently_active = content.currently_active;
+      for (const host of this.stores.deviceListAudience.hostsSharingRoomWith(userId)) {
+        this.sender.sendEdu(host, 'm.presence', { push: [push] }, `presence:${userId}`);
+      }
+    });
+    transactions.registerEduHandler('m.presence', async (origin, content) => {
+      if (!Array.isArray(content.push)) return;
+      for (const entry of content.push) {
+        if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) continue;
+        const userId = entry.user_id;
+        if (typeof userId !== 'string' || domainOf(userId) !== origin || !isPresenceState(entry.presence)) continue;
+        if (!this.sharesRoomWithLocalUser(userId)) continue;
+        presence.receiveRemote(userId, {
+          presence: entry.presence,
+          statusMsg: typeof entry.status_msg === 'string' ? entry.status_msg : null,
+          lastActiveAgo: typeof entry.last_active_ago === 'number' ? entry.last_active_ago : 0,
+          currentlyActive: entry.currently_active === true,
+        });
+      }
+    });
+
     typing.onLocalTyping((roomId, userId, isTyping, timeoutMs) => {
       void this.toRoomServers(roomId, (destination) =>
         this.sender.sendEdu(destination, 'm.typing', { room_id: roomId, user_id: userId, typing: isTyping, timeout: timeoutMs }, `typing:${roomId}:${userId}`),
@@ -58,6 +85,10 @@ export class EphemeralFederation {
 
   private async toRoomServers(roomId: string, send: (destination: string) => void): Promise<void> {
     for (const host of await this.roomData.joinedHosts(roomId)) if (host !== this.stores.serverName) send(host);
+  }
+
+  private sharesRoomWithLocalUser(userId: string): boolean {
+    return this.stores.deviceListAudience.usersSharingRoomWith(userId).some((u) => domainOf(u) === this.stores.serverName);
   }
 
   private async isJoined(roomId: string, userId: string): Promise<boolean> {

@@ -8,6 +8,9 @@
  *   IDLE_TIMEOUT_MS goes unavailable (checked every SWEEP_INTERVAL_MS).
  * Changes of state or status message are stored (the `presence` stream) and wake every /sync; a moving
  * last-active time is kept in memory and shown as `last_active_ago` without being news.
+ * Users of other servers: their presence arrives through federation (`receiveRemote`) and is stored the same
+ * way; one not heard of for REMOTE_PRESENCE_TIMEOUT_MS goes offline (their server may be gone). Local changes
+ * are announced to `onLocalChange` listeners (federation tells the servers sharing a room).
  */
 import { domainOf } from '../../events/identifiers.ts';
 import type { EventsPersistenceController } from '../../storage/controllers/eventsPersistenceController.ts';
@@ -23,6 +26,8 @@ export const IDLE_TIMEOUT_MS = 5 * 60_000;
 /** An online user active this recently is `currently_active`. */
 export const CURRENTLY_ACTIVE_MS = 60_000;
 const SWEEP_INTERVAL_MS = 5_000;
+/** Synapse's FEDERATION_TIMEOUT: servers repeat presence of online users well within it. */
+export const REMOTE_PRESENCE_TIMEOUT_MS = 30 * 60_000;
 
 export interface PresenceContent {
   presence: PresenceState;
@@ -46,8 +51,14 @@ interface LivePresence {
   lastSyncTs: number;
 }
 
+/** Hears about changes of local users' presence (state or status message). */
+export type LocalPresenceListener = (userId: string, content: PresenceContent) => void;
+
 export class PresenceHandler {
   private readonly live = new Map<string, LivePresence>();
+  /** Remote users not offline, with when their server last told us. */
+  private readonly remoteSeen = new Map<string, number>();
+  private readonly localListeners = new Set<LocalPresenceListener>();
 
   constructor(
     private readonly stores: DataStores,
@@ -76,6 +87,27 @@ export class PresenceHandler {
     live.lastSyncTs = Math.max(live.lastSyncTs, now);
     if (state === 'online') live.lastActiveTs = now;
     this.change(userId, live, { state, statusMsg });
+  }
+
+  onLocalChange(listener: LocalPresenceListener): () => void {
+    this.localListeners.add(listener);
+    return () => this.localListeners.delete(listener);
+  }
+
+  /**
+   * Presence of a remote user as their server sent it (`m.presence` EDU). Stored and news (waking /syncs) when
+   * the state or status message changed; otherwise only the last-active time moves.
+   */
+  receiveRemote(userId: string, content: { presence: PresenceState; statusMsg: string | null; lastActiveAgo: number; currentlyActive: boolean }): void {
+    if (domainOf(userId) === this.stores.serverName) return;
+    const now = this.now();
+    if (content.presence === 'offline') this.remoteSeen.delete(userId);
+    else this.remoteSeen.set(userId, now);
+    const stored = this.stores.presence.get(userId);
+    const lastActiveTs = now - Math.max(0, content.lastActiveAgo);
+    if (stored && stored.state === content.presence && stored.statusMsg === content.statusMsg && stored.currentlyActive === content.currentlyActive) return;
+    const position = this.stores.presence.update(userId, { state: content.presence, statusMsg: content.statusMsg, lastActiveTs, currentlyActive: content.currentlyActive });
+    this.notifier.notifyAll(PRESENCE_STREAM, position);
   }
 
   /** `GET /presence/{userId}/status`: for yourself and users you share a room with. */
@@ -168,10 +200,23 @@ export class PresenceHandler {
     });
     // Anyone sharing a room may see it; on a desktop server that is cheap to work out by waking everyone.
     this.notifier.notifyAll(PRESENCE_STREAM, position);
+    if (this.localListeners.size > 0) {
+      const content = this.contentOf(userId);
+      for (const listener of this.localListeners) listener(userId, content);
+    }
   }
 
   private sweep(): void {
     const now = this.now();
+    for (const [userId, seen] of this.remoteSeen) {
+      if (now - seen <= REMOTE_PRESENCE_TIMEOUT_MS) continue;
+      this.remoteSeen.delete(userId);
+      const stored = this.stores.presence.get(userId);
+      if (stored && stored.state !== 'offline') {
+        const position = this.stores.presence.update(userId, { ...stored, state: 'offline', currentlyActive: false });
+        this.notifier.notifyAll(PRESENCE_STREAM, position);
+      }
+    }
     for (const [userId, live] of this.live) {
       if (live.state !== 'offline' && live.syncing === 0 && now - live.lastSyncTs > SYNC_ONLINE_TIMEOUT_MS) {
         this.change(userId, live, { state: 'offline' });

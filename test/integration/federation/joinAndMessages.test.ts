@@ -118,6 +118,42 @@ test('typing notifications and read receipts reach the other server', async (t) 
   }, 'alice’s receipt on B');
 });
 
+test('presence of users sharing a room crosses servers; spoofed presence is ignored', async (t) => {
+  const [a, b] = await startFederatedServers(t, ['a.test', 'b.test']);
+  const alice = new ClientApi(a!.baseUrl, await createLoggedInUser(a!, 'alice'));
+  const bob = new ClientApi(b!.baseUrl, await createLoggedInUser(b!, 'bob'));
+  const roomId = await alice.createRoom({ preset: 'public_chat', room_alias_name: 'presence' });
+  await bob.join('#presence:a.test');
+  await eventually(async () => (await a!.homeserver.storage.stores.members.getUsersInRoom(roomId)).includes(bob.userId), 'bob joined on A');
+  type Presence = { presence: string; status_msg?: string };
+  const presenceOf = (client: ClientApi, userId: string) => client.ok<Presence>('GET', `/_matrix/client/v3/presence/${enc(userId)}/status`);
+
+  await alice.ok('PUT', `/_matrix/client/v3/presence/${enc(alice.userId)}/status`, { presence: 'online', status_msg: 'at my desk' });
+  const seen = await eventually(async () => {
+    const p = await presenceOf(bob, alice.userId);
+    return p.presence === 'online' ? p : undefined;
+  }, 'B to learn alice is online');
+  assert.equal(seen.status_msg, 'at my desk');
+  const sync = await bob.ok<{ presence?: { events: { sender: string; content: Presence }[] } }>('GET', '/_matrix/client/v3/sync?timeout=0&set_presence=offline');
+  assert.ok(sync.presence?.events.some((e) => e.sender === alice.userId && e.content.status_msg === 'at my desk'), 'in bob’s /sync');
+
+  await bob.ok('PUT', `/_matrix/client/v3/presence/${enc(bob.userId)}/status`, { presence: 'unavailable' });
+  await eventually(async () => (await presenceOf(alice, bob.userId)).presence === 'unavailable', 'A to learn bob is away');
+
+  // B claiming presence for a user of A, or for a user sharing no room with A's users, changes nothing.
+  const push = [
+    { user_id: alice.userId, presence: 'offline', last_active_ago: 0 },
+    { user_id: '@stranger:b.test', presence: 'online', last_active_ago: 0 },
+  ];
+  await b!.homeserver.federation!.client.request('a.test', {
+    method: 'PUT',
+    path: '/_matrix/federation/v1/send/presence-spoof',
+    body: { origin: 'b.test', origin_server_ts: Date.now(), pdus: [], edus: [{ edu_type: 'm.presence', content: { push } }] },
+  });
+  assert.equal((await presenceOf(alice, alice.userId)).presence, 'online');
+  assert.equal(a!.homeserver.storage.stores.presence.get('@stranger:b.test'), null);
+});
+
 test('profiles of users on another server are fetched over federation', async (t) => {
   const [a, b] = await startFederatedServers(t, ['a.test', 'b.test']);
   const alice = new ClientApi(a!.baseUrl, await createLoggedInUser(a!, 'alice'));
