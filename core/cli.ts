@@ -1,10 +1,11 @@
 /**
  * The command line: `npm run server -- <command>`.
- *   serve [--config FILE] [--data-dir DIR] [--server-name NAME] [--host H] [--port P]
+ *   serve [--config FILE] [--data-dir DIR] [--server-name NAME] [--host H] [--port P] [--admin-token-file FILE]
  *   register-user --data-dir DIR --user NAME --password PW [--admin] [--config FILE] [--server-name NAME]
  * Exit codes: 0 ok, 1 failure (message on stderr), 2 usage error.
  */
 import { parseArgs } from 'node:util';
+import type { AddressInfo } from 'node:net';
 import { loadConfigFile, buildConfig, type ConfigOverrides } from './config/configLoader.ts';
 import { ConfigError } from './config/configError.ts';
 import type { HomeserverConfig } from './config/homeserverConfig.ts';
@@ -14,11 +15,13 @@ import { MigrationError } from './storage/engine/migrations.ts';
 import { UsersStore } from './storage/databases/main/usersStore.ts';
 import { registerLocalUser } from './handlers/accounts/localUserRegistration.ts';
 import { MatrixError } from './handlers/matrixError.ts';
+import { writeAdminTokenFile } from './http/admin/adminToken.ts';
 
 const USAGE = `usage: npm run server -- <command> [options]
 
 commands:
   serve          [--config FILE] [--data-dir DIR] [--server-name NAME] [--host H] [--port P]
+                 [--admin-token-file FILE]  (writes this launch's desktop admin token, for the UI at /_desktop/)
   register-user  --data-dir DIR --user NAME --password PW [--admin] [--config FILE] [--server-name NAME]
 `;
 
@@ -45,14 +48,19 @@ async function serve(args: string[]): Promise<void> {
       'server-name': { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
+      'admin-token-file': { type: 'string' },
     },
     strict: true,
   });
   const config = configFrom(values);
-  const homeserver = Homeserver.open({ config });
+  // Settings edited in the desktop UI are saved to the config file this server was started with.
+  const homeserver = Homeserver.open({ config, admin: { configFile: values.config ?? null } });
   const address = await homeserver.listen();
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  process.stdout.write(`listening on http://${host}:${address.port}\n`);
+  if (values['admin-token-file']) {
+    writeAdminTokenFile(values['admin-token-file'], homeserver.admin.token);
+    homeserver.log.info(`desktop UI: ${clientUrlOf(address)}/_desktop/#token=<the token in ${values['admin-token-file']}>`);
+  }
+  process.stdout.write(`listening on ${clientUrlOf(address)}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -69,6 +77,11 @@ async function serve(args: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function clientUrlOf(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }
 
 async function registerUser(args: string[]): Promise<void> {
