@@ -1,7 +1,9 @@
 /**
  * The joining side of federation membership: joining a room this server is not in (make_join, then send_join
- * and the room state and auth chain it returns), inviting a user of another server (their server countersigns
- * the invite), and rejecting an invite from a room we are not in (make_leave / send_leave).
+ * and the room state and auth chain it returns), knocking on one (make_knock / send_knock; the knock is kept as
+ * an out-of-band membership with the stripped state the room sent), inviting a user of another server (their
+ * server countersigns the invite), and rejecting an invite or rescinding a knock on a room we are not in
+ * (make_leave / send_leave).
  */
 import type { JsonObject } from '../crypto/canonicalJson.ts';
 import { completeEvent, type EventSigner } from '../events/eventBuilder.ts';
@@ -141,15 +143,84 @@ export class RemoteMembership implements RemoteMembershipPort {
     );
   }
 
-  /** Rejects an invite to a room we are not in, through the inviting server. */
-  async rejectInvite(userId: string, roomId: string, inviteEventId: string): Promise<void> {
-    const invite = (await this.deps.stores.events.getEvent(inviteEventId))?.event;
-    const server = invite?.senderDomain;
-    if (!invite || !server) throw MatrixError.notFound('The invite is not known');
+  /**
+   * Knocks on a room this server is not in through the first of `servers` that accepts. The knock event is
+   * kept as an outlier: the user's out-of-band `knock` membership, shown in /sync with the room's stripped state.
+   */
+  async knock(userId: string, roomId: string, servers: readonly string[], content: JsonObject): Promise<string> {
+    const candidates = [...new Set(servers)].filter((s) => s !== this.deps.stores.serverName);
+    if (candidates.length === 0) throw MatrixError.notFound(`No known servers to knock on ${roomId} through`);
+    let lastError: unknown = null;
+    for (const server of candidates) {
+      try {
+        await this.knockVia(server, userId, roomId, content);
+        return roomId;
+      } catch (e) {
+        lastError = e;
+        if (e instanceof MatrixError && ['M_INCOMPATIBLE_ROOM_VERSION', 'M_FORBIDDEN', 'M_UNSUPPORTED_ROOM_VERSION'].includes(e.errcode)) throw e;
+        this.deps.log.info(`knocking on ${roomId} via ${server} failed: ${(e as Error).message}`);
+      }
+    }
+    if (lastError instanceof MatrixError) throw lastError;
+    throw new MatrixError(502, 'M_UNKNOWN', `Could not knock on ${roomId}: ${(lastError as Error)?.message ?? 'no server answered'}`);
+  }
+
+  private async knockVia(server: string, userId: string, roomId: string, content: JsonObject): Promise<void> {
+    const versions = [...KNOWN_ROOM_VERSIONS.keys()].filter((v) => getRoomVersion(v).knock);
+    const made = await this.federationCall(server, () =>
+      this.deps.client.request<{ room_version?: unknown; event?: unknown }>(server, {
+        method: 'GET',
+        path: `/_matrix/federation/v1/make_knock/${enc(roomId)}/${enc(userId)}`,
+        query: { ver: versions },
+      }),
+    );
+    const roomVersion = this.versionOf(made.room_version);
+    if (!roomVersion.knock) throw MatrixError.forbidden(`Room version ${roomVersion.identifier} does not support knocking`);
+    const template = this.checkTemplate(made.event, roomId, userId, 'knock');
+    const knock = completeEvent({ ...template, content: { ...content, membership: 'knock' }, origin_server_ts: Date.now() }, roomVersion, this.deps.signer);
+    const response = await this.federationCall(server, () =>
+      this.deps.client.request<{ knock_room_state?: unknown }>(server, {
+        method: 'PUT',
+        path: `/_matrix/federation/v1/send_knock/${enc(roomId)}/${enc(knock.eventId)}`,
+        body: knock.toPduJson() as JsonObject,
+      }),
+    );
+    const strippedState = Array.isArray(response.knock_room_state)
+      ? response.knock_room_state.filter((e): e is JsonObject => typeof e === 'object' && e !== null && !Array.isArray(e))
+      : [];
+    const kept = RoomEvent.fromTrusted(knock.pdu, roomVersion, knock.eventId, { outlier: true, inviteRoomState: strippedState });
+    await this.deps.persistence.persistEvents([{ event: kept, context: OUTLIER_CONTEXT }]);
+  }
+
+  /**
+   * Leaves a room we are not in where the user is invited (through the inviting server) or has knocked (through
+   * the servers whose users sent the room's stripped state, then the room ID's server).
+   */
+  async rejectInvite(userId: string, roomId: string, membershipEventId: string): Promise<void> {
+    const membership = (await this.deps.stores.events.getEvent(membershipEventId))?.event;
+    if (!membership) throw MatrixError.notFound('The membership is not known');
+    const servers =
+      membership.membership === 'knock'
+        ? [...new Set([...(membership.internal.inviteRoomState ?? []).map((e) => domainOf(String(e.sender))), domainOf(roomId)])]
+        : [membership.senderDomain];
+    let lastError: unknown = new Error('no server to leave through');
+    for (const server of servers) {
+      if (!server || server === this.deps.stores.serverName) continue;
+      try {
+        await this.leaveVia(server, userId, roomId, membership.roomVersion.identifier);
+        return;
+      } catch (e) {
+        lastError = e;
+      }
+    }
+    throw lastError;
+  }
+
+  private async leaveVia(server: string, userId: string, roomId: string, knownVersion: string): Promise<void> {
     const made = await this.federationCall(server, () =>
       this.deps.client.request<{ room_version?: unknown; event?: unknown }>(server, { method: 'GET', path: `/_matrix/federation/v1/make_leave/${enc(roomId)}/${enc(userId)}` }),
     );
-    const roomVersion = this.versionOf(made.room_version ?? invite.roomVersion.identifier);
+    const roomVersion = this.versionOf(made.room_version ?? knownVersion);
     const template = this.checkTemplate(made.event, roomId, userId, 'leave');
     const leave = completeEvent({ ...template, origin_server_ts: Date.now() }, roomVersion, this.deps.signer, { outlier: true });
     await this.federationCall(server, () =>

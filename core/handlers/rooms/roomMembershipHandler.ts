@@ -1,6 +1,7 @@
 /**
  * Changing memberships of local users in rooms this server is in: join (by room ID or alias, including
- * restricted rooms), invite, leave (including rejecting invites), kick, ban, unban and forget. The auth rules
+ * restricted rooms), knock, invite, leave (including rejecting invites and rescinding knocks), kick, ban, unban
+ * and forget. Rooms this server is not in are joined and knocked on through federation. The auth rules
  * decide who may do what; this handler builds the right member event, adds the user's profile, and turns refusals
  * into clear Matrix errors.
  */
@@ -31,10 +32,15 @@ export interface RemoteInviter {
   inviteRemoteUser(roomId: string, inviter: string, target: string, content: JsonObject): Promise<SentEvent>;
 }
 
-/** What membership needs from federation: joining rooms this server is not in, rejecting their invites, aliases. */
+/**
+ * What membership needs from federation: joining and knocking on rooms this server is not in, rejecting their
+ * invites and rescinding knocks, aliases.
+ */
 export interface RemoteMembershipPort extends RemoteInviter {
   join(userId: string, roomId: string, servers: readonly string[], content: JsonObject): Promise<string>;
-  rejectInvite(userId: string, roomId: string, inviteEventId: string): Promise<void>;
+  knock(userId: string, roomId: string, servers: readonly string[], content: JsonObject): Promise<string>;
+  /** Leaves a room we are not in, where the user is invited or has knocked (`membershipEventId`). */
+  rejectInvite(userId: string, roomId: string, membershipEventId: string): Promise<void>;
   resolveAlias(alias: string): Promise<{ roomId: string; servers: string[] }>;
 }
 
@@ -95,6 +101,23 @@ export class RoomMembershipHandler {
     return roomId;
   }
 
+  /** `POST /knock/{roomIdOrAlias}`: asks to be let into a room whose join rule is `knock` (or `knock_restricted`). */
+  async knock(requester: Requester, roomIdOrAlias: string, options: MembershipOptions & { via?: readonly string[] } = {}): Promise<string> {
+    const resolved = await this.resolveRoom(roomIdOrAlias);
+    const roomId = resolved.roomId;
+    const content: JsonObject = { membership: 'knock', ...profileContent(this.stores.profiles.getProfile(requester.userId)) };
+    if (options.reason) content.reason = options.reason;
+    if (!(await this.isServerInRoom(roomId))) {
+      if (!this.remote) throw MatrixError.notFound(`Room ${roomId} is not known to this server and federation is not configured`);
+      return this.remote.knock(requester.userId, roomId, [...(options.via ?? []), ...resolved.servers], content);
+    }
+    const current = await this.state.membership(roomId, requester.userId);
+    if (current?.membership === 'join') throw MatrixError.forbidden(`${requester.userId} is already in room ${roomId}`);
+    if (current?.membership === 'ban') throw MatrixError.forbidden(`${requester.userId} is banned from room ${roomId}`);
+    await this.send(roomId, requester.userId, requester.userId, content, options);
+    return roomId;
+  }
+
   async invite(requester: Requester, roomId: string, target: string, options: MembershipOptions = {}): Promise<void> {
     if (!isAcceptableUserId(target)) throw MatrixError.invalidParam(`${target} is not a valid user ID`);
     await this.assertServerInRoom(roomId);
@@ -116,8 +139,9 @@ export class RoomMembershipHandler {
       throw MatrixError.forbidden(`${requester.userId} is not in room ${roomId}`);
     }
     if (!(await this.isServerInRoom(roomId))) {
-      // An invite to a room this server is not in: reject it through the inviting server, or locally if unreachable.
-      if (current.membership === 'invite' && this.persistence) {
+      // An invite to (or a knock on) a room this server is not in: leave through the room's servers, or locally
+      // if none answers.
+      if ((current.membership === 'invite' || current.membership === 'knock') && this.persistence) {
         if (this.remote) {
           try {
             await this.remote.rejectInvite(requester.userId, roomId, current.eventId);

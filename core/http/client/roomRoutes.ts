@@ -1,5 +1,5 @@
 /**
- * Room endpoints: creation, membership (join, invite, leave, kick, ban, unban, forget), sending messages and
+ * Room endpoints: creation, membership (join, knock, invite, leave, kick, ban, unban, forget), sending messages and
  * state, redaction, and reading events, state, members, history (/messages, /context) and joined rooms.
  */
 import Router from '@koa/router';
@@ -84,6 +84,11 @@ export function roomRoutes(deps: RoomRoutesDeps): Router {
     // Servers to join through: `via` (v1.12) and the older `server_name`.
     const via = [...queryList(ctx, 'via'), ...queryList(ctx, 'server_name')];
     ctx.body = { room_id: await deps.memberships.join(requesterOf(ctx), String(ctx.params.roomIdOrAlias), { reason: reasonOf(b), via }) };
+  });
+  router.post(clientV3('/knock/:roomIdOrAlias'), auth, async (ctx) => {
+    const b = await body(ctx);
+    const via = [...queryList(ctx, 'via'), ...queryList(ctx, 'server_name')];
+    ctx.body = { room_id: await deps.memberships.knock(requesterOf(ctx), String(ctx.params.roomIdOrAlias), { reason: reasonOf(b), via }) };
   });
   router.post(clientV3('/rooms/:roomId/join'), auth, async (ctx) => {
     const b = await body(ctx);
