@@ -8,6 +8,7 @@ import type { DataStores } from '../../storage/databases/mainDataStore.ts';
 import type { CacheInvalidationStream } from '../../storage/controllers/cacheInvalidationStream.ts';
 import { MatrixError } from '../matrixError.ts';
 import type { Requester } from '../requester.ts';
+import type { DeviceListChangeRecorder, DeviceListPublisher } from '../devices/deviceListPublisher.ts';
 
 export const ACCESS_TOKEN_PREFIX = 'hth_';
 
@@ -26,20 +27,32 @@ export function newDeviceId(): string {
 }
 
 export class AccessTokenHandler {
+  private deviceLists: DeviceListPublisher | null = null;
+
   constructor(
     private readonly stores: DataStores,
     private readonly invalidations: CacheInvalidationStream,
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * A login that creates a device is a device-list change, as in Synapse: room-mates' clients (and other
+   * servers) learn of the device at once, before it uploads keys. Set by the E2EE handlers, built after this.
+   */
+  setDeviceListPublisher(publisher: DeviceListPublisher): void {
+    this.deviceLists = publisher;
+  }
+
   /** Creates a session for `userId` on `deviceId` (a new random device when absent). */
   createSession(userId: string, deviceId: string | null, displayName: string | null): NewSession {
     const device = deviceId ?? newDeviceId();
     const accessToken = ACCESS_TOKEN_PREFIX + encodeBase64Url(randomBytes(32));
-    this.stores.db.transaction(() => {
-      this.stores.devices.ensureDevice(userId, device, displayName);
+    const write = (changes: DeviceListChangeRecorder | null) => {
+      if (this.stores.devices.ensureDevice(userId, device, displayName)) changes?.devicesChanged(userId, [device]);
       this.stores.accessTokens.addToken(hashAccessToken(accessToken), userId, device, this.now());
-    })();
+    };
+    if (this.deviceLists) this.deviceLists.write(write);
+    else this.stores.db.transaction(() => write(null))();
     return { accessToken, deviceId: device };
   }
 

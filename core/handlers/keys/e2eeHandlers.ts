@@ -56,6 +56,7 @@ export class E2eeHandlers {
     const { stores, notifier, log } = options;
     const remote = options.remoteKeys ?? null;
     this.deviceLists = new DeviceListPublisher(stores, notifier);
+    options.tokens.setDeviceListPublisher(this.deviceLists);
     this.devices = new DeviceHandler(stores, options.tokens, options.reauth, this.deviceLists);
     this.keyUpload = new KeyUploadHandler(stores, this.deviceLists);
     this.keyQuery = new KeyQueryHandler(stores, remote, log.child('keys'));

@@ -115,3 +115,21 @@ test('/keys/changes refuses missing and malformed tokens', async (t) => {
   await alice.api.fails('GET', `${CLIENT}/keys/changes?from=nonsense&to=${token}`, undefined, 400, 'M_INVALID_PARAM');
   await alice.api.fails('GET', `${CLIENT}/keys/changes?from=${token}&to=s1_2`, undefined, 400, 'M_INVALID_PARAM');
 });
+
+test('logging in on a new device is a device-list change at once; logging in again on the same device is not', async (t) => {
+  const hs = await startTestHomeserver(t);
+  const alice = await e2eeUser(hs, 'alice');
+  const bob = await e2eeUser(hs, 'bob');
+  const roomId = await alice.api.createRoom({ preset: 'public_chat' });
+  await bob.api.join(roomId);
+  const before = await sync(bob.api);
+
+  // Bob's long-polling sync is woken by alice's login, before her new device uploads any key.
+  const woken = sync(bob.api, before.next_batch, 10_000);
+  await loginAgain(hs, alice.user.userId, 'password', 'LAPTOP');
+  const after = await woken;
+  assert.deepEqual(after.device_lists, { changed: [alice.user.userId], left: [] });
+
+  await loginAgain(hs, alice.user.userId, 'password', 'LAPTOP');
+  assert.deepEqual((await sync(bob.api, after.next_batch)).device_lists, { changed: [], left: [] });
+});
