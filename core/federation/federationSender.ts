@@ -19,6 +19,8 @@ import { MAX_EDUS_PER_TRANSACTION, MAX_PDUS_PER_TRANSACTION } from './transactio
 
 export const INITIAL_RETRY_MS = 2_000;
 export const MAX_RETRY_MS = 10 * 60 * 1000;
+/** How long a sender position that federated nothing may stay unsaved. */
+export const POSITION_SAVE_DELAY_MS = 1_000;
 
 /** Sends a transaction some other way when the destination is unreachable (the relay, issue 7). */
 export type FallbackSender = (destination: string, txnId: string, body: JsonObject) => Promise<boolean>;
@@ -39,6 +41,11 @@ export class FederationSender {
   private stopped = false;
   private unsubscribe: (() => void) | null = null;
   private paused = false;
+  /** The tail of the batches being queued. */
+  private queueing: Promise<void> = Promise.resolve();
+  /** A sender position not yet saved (batches that federated nothing), and the timer that will save it. */
+  private unsavedPosition: number | null = null;
+  private positionTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: FederationSenderOptions) {}
 
@@ -48,8 +55,9 @@ export class FederationSender {
 
   /** Starts following persisted events and sends what is queued. */
   async start(persistence: EventsPersistenceController): Promise<void> {
+    // Batches are queued one after the other, so the saved position never passes a batch still being queued.
     this.unsubscribe = persistence.onPersisted((batch) => {
-      this.queueBatch(batch).catch((e) => this.options.log.error('queueing events for federation failed', e));
+      this.queueing = this.queueing.then(() => this.queueBatch(batch)).catch((e) => this.options.log.error('queueing events for federation failed', e));
     });
     await this.catchUpQueue();
     for (const destination of this.options.outbox.destinationsWithItems()) this.poke(destination);
@@ -58,6 +66,8 @@ export class FederationSender {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
+    await this.queueing;
+    this.savePosition();
     for (const wake of this.wakeUps.values()) wake();
     await Promise.allSettled([...this.workers.values()]);
   }
@@ -100,13 +110,45 @@ export class FederationSender {
     });
   }
 
+  /**
+   * Queues a persisted batch's events for the servers in their rooms, in one transaction with the new sender
+   * position. A batch that federates nothing (a room of local users only) only moves the position in memory, saved
+   * at most every POSITION_SAVE_DELAY_MS: a crash in between makes the restart re-scan those events, which again
+   * federate nothing, and spares every local message an extra fsync.
+   */
   private async queueBatch(batch: PersistedBatch): Promise<void> {
     const local = batch.events.filter(({ event, context }) => event.senderDomain === this.serverName && !event.internal.outlier && context.rejectedReason === null);
+    const queued: { destinations: string[]; eventId: string }[] = [];
     for (const { event, context } of local) {
       const destinations = await this.destinationsFor(event, context.stateGroupAfter);
-      this.sendEvents(destinations, [event.eventId]);
+      if (destinations.length > 0) queued.push({ destinations, eventId: event.eventId });
     }
-    this.options.outbox.setSenderPosition(batch.maxStreamOrdering);
+    if (queued.length === 0) {
+      this.deferPosition(batch.maxStreamOrdering);
+      return;
+    }
+    const { outbox } = this.options;
+    this.options.stores.db.transaction(() => {
+      for (const { destinations, eventId } of queued) outbox.enqueuePdus(destinations, [eventId]);
+      outbox.setSenderPosition(Math.max(batch.maxStreamOrdering, this.unsavedPosition ?? 0));
+    })();
+    this.unsavedPosition = null;
+    for (const destination of new Set(queued.flatMap((q) => q.destinations))) this.poke(destination);
+  }
+
+  private deferPosition(position: number): void {
+    this.unsavedPosition = Math.max(this.unsavedPosition ?? 0, position);
+    if (this.positionTimer !== null) return;
+    this.positionTimer = setTimeout(() => this.savePosition(), POSITION_SAVE_DELAY_MS);
+    this.positionTimer.unref();
+  }
+
+  private savePosition(): void {
+    if (this.positionTimer !== null) clearTimeout(this.positionTimer);
+    this.positionTimer = null;
+    if (this.unsavedPosition === null) return;
+    this.options.outbox.setSenderPosition(this.unsavedPosition);
+    this.unsavedPosition = null;
   }
 
   /** The servers joined at the event, plus the target's server for membership changes (they must hear of them). */
