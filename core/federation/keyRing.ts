@@ -40,8 +40,16 @@ export interface VerifyKey {
   readonly expiredTs: number | null;
 }
 
+/** Decoded keys kept in memory; a server has a handful, so this is many servers' worth. */
+const MAX_DECODED_KEYS = 10_000;
+
 export class KeyRing {
   private readonly inFlight = new Map<string, Promise<void>>();
+  /**
+   * Keys already read and decoded: verifying a room's worth of events (a send_join answer) would otherwise read
+   * SQLite and build a key object for every signature, which costs more than checking the signature.
+   */
+  private readonly decoded = new Map<string, { readonly stored: StoredServerKey; readonly key: VerifyKey }>();
   private readonly now: () => number;
 
   constructor(private readonly options: KeyRingOptions) {
@@ -58,17 +66,24 @@ export class KeyRing {
       return own.keyId === keyId ? { keyId, publicKey: publicKeyObject(own.keyPair.publicKey), validUntilTs: Number.MAX_SAFE_INTEGER, expiredTs: null } : null;
     }
     const usable = (k: StoredServerKey | null) => k !== null && (k.expiredTs !== null ? at < k.expiredTs : k.validUntilTs >= at);
+    const cacheKey = `${serverName}\n${keyId}`;
+    const decoded = this.decoded.get(cacheKey);
+    if (decoded && usable(decoded.stored)) return decoded.key;
     let stored = this.options.store.getKey(serverName, keyId);
     if (!usable(stored)) {
       await this.fetchKeys(serverName, [keyId]);
       stored = this.options.store.getKey(serverName, keyId);
     }
     if (!stored || !usable(stored)) return null;
+    let key: VerifyKey;
     try {
-      return { keyId, publicKey: publicKeyObject(decodeBase64(stored.verifyKey)), validUntilTs: stored.validUntilTs, expiredTs: stored.expiredTs };
+      key = { keyId, publicKey: publicKeyObject(decodeBase64(stored.verifyKey)), validUntilTs: stored.validUntilTs, expiredTs: stored.expiredTs };
     } catch {
       return null;
     }
+    if (this.decoded.size >= MAX_DECODED_KEYS) this.decoded.clear();
+    this.decoded.set(cacheKey, { stored, key });
+    return key;
   }
 
   /**
@@ -105,7 +120,7 @@ export class KeyRing {
       const document = await this.options.fetchDirect(serverName);
       const keys = this.checkDocument(serverName, document);
       if (keys.length > 0) {
-        this.options.store.storeKeys(keys);
+        this.storeKeys(serverName, keys);
         if (keyIds.every((id) => keys.some((k) => k.keyId === id))) return;
       }
     } catch (e) {
@@ -120,13 +135,18 @@ export class KeyRing {
           if (typeof document !== 'object' || document === null || Array.isArray(document)) continue;
           if (!(await this.isSignedBy(document as JsonObject, notary))) continue;
           const keys = this.checkDocument(serverName, document);
-          if (keys.length > 0) this.options.store.storeKeys(keys);
+          if (keys.length > 0) this.storeKeys(serverName, keys);
         }
         if (keyIds.every((id) => this.options.store.getKey(serverName, id))) return;
       } catch (e) {
         this.options.log?.warn(`fetching the keys of ${serverName} through ${notary} failed: ${(e as Error).message}`);
       }
     }
+  }
+
+  private storeKeys(serverName: string, keys: readonly StoredServerKey[]): void {
+    this.options.store.storeKeys(keys);
+    for (const cacheKey of this.decoded.keys()) if (cacheKey.startsWith(`${serverName}\n`)) this.decoded.delete(cacheKey);
   }
 
   /**
