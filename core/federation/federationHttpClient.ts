@@ -3,7 +3,7 @@
  * HTTPS (certificates verified unless configured otherwise; plain HTTP only to statically mapped peers when
  * `allow_insecure_http` is set), and turns failures into FederationRequestError with the remote Matrix error.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { JsonValue } from '../crypto/canonicalJson.ts';
 import type { SigningKey } from '../crypto/signingKey.ts';
@@ -52,6 +52,12 @@ export class FederationRequestError extends Error {
   }
 }
 
+export interface RawFederationResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
 export class FederationHttpClient {
   constructor(private readonly options: FederationClientOptions) {}
 
@@ -60,60 +66,7 @@ export class FederationHttpClient {
   }
 
   async request<T = unknown>(destination: string, req: FederationRequest): Promise<T> {
-    const resolved = await this.options.resolver.resolve(destination);
-    const queryString = encodeQuery(req.query);
-    const uri = req.path + queryString;
-    const url = new URL(resolved.baseUrl + uri);
-    if (url.protocol === 'http:' && !this.options.allowInsecureHttp) {
-      throw new FederationRequestError(destination, 0, `refusing plain HTTP to ${destination} (allow_insecure_http is off)`);
-    }
-    const headers: Record<string, string> = { Host: resolved.hostHeader, Accept: 'application/json' };
-    let payload: Buffer | undefined;
-    if (req.body !== undefined) {
-      payload = Buffer.from(JSON.stringify(req.body));
-      headers['Content-Type'] = 'application/json';
-      headers['Content-Length'] = String(payload.length);
-    }
-    if (!req.unsigned) {
-      headers.Authorization = xMatrixAuthorization(
-        { method: req.method, uri, origin: this.options.serverName, destination, ...(req.body === undefined ? {} : { content: req.body }) },
-        this.options.signingKey,
-      );
-    }
-    const timeoutMs = req.timeoutMs ?? this.options.timeoutMs ?? 60_000;
-    const maxBytes = this.options.maxResponseBytes ?? 50 * 1024 * 1024;
-    const response = await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
-      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const request = send(
-        url,
-        {
-          method: req.method,
-          headers,
-          timeout: timeoutMs,
-          ...(url.protocol === 'https:' ? { servername: resolved.tlsServerName, rejectUnauthorized: this.options.verifyCertificates } : {}),
-        },
-        (res: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > maxBytes) {
-              request.destroy(new Error(`response larger than ${maxBytes} bytes`));
-              return;
-            }
-            chunks.push(chunk);
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-          res.on('error', reject);
-        },
-      );
-      request.on('timeout', () => request.destroy(new Error(`timed out after ${timeoutMs} ms`)));
-      request.on('error', reject);
-      if (payload) request.write(payload);
-      request.end();
-    }).catch((e: Error) => {
-      throw new FederationRequestError(destination, 0, `${req.method} ${req.path} to ${destination} failed: ${e.message}`);
-    });
+    const response = await this.requestRaw(destination, req);
     let parsed: unknown = null;
     try {
       parsed = response.body.length > 0 ? JSON.parse(response.body.toString('utf8')) : null;
@@ -134,6 +87,67 @@ export class FederationHttpClient {
       throw new FederationRequestError(destination, response.status, `${req.method} ${req.path} to ${destination}: response is not JSON`);
     }
     return parsed as T;
+  }
+
+  /**
+   * A signed request whose answer is returned as it came (status, headers, bytes), for responses that are not
+   * JSON (federation media). Only transport failures throw.
+   */
+  async requestRaw(destination: string, req: FederationRequest & { readonly accept?: string; readonly maxResponseBytes?: number }): Promise<RawFederationResponse> {
+    const resolved = await this.options.resolver.resolve(destination);
+    const queryString = encodeQuery(req.query);
+    const uri = req.path + queryString;
+    const url = new URL(resolved.baseUrl + uri);
+    if (url.protocol === 'http:' && !this.options.allowInsecureHttp) {
+      throw new FederationRequestError(destination, 0, `refusing plain HTTP to ${destination} (allow_insecure_http is off)`);
+    }
+    const headers: Record<string, string> = { Host: resolved.hostHeader, Accept: req.accept ?? 'application/json' };
+    let payload: Buffer | undefined;
+    if (req.body !== undefined) {
+      payload = Buffer.from(JSON.stringify(req.body));
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(payload.length);
+    }
+    if (!req.unsigned) {
+      headers.Authorization = xMatrixAuthorization(
+        { method: req.method, uri, origin: this.options.serverName, destination, ...(req.body === undefined ? {} : { content: req.body }) },
+        this.options.signingKey,
+      );
+    }
+    const timeoutMs = req.timeoutMs ?? this.options.timeoutMs ?? 60_000;
+    const maxBytes = req.maxResponseBytes ?? this.options.maxResponseBytes ?? 50 * 1024 * 1024;
+    return new Promise<RawFederationResponse>((resolve, reject) => {
+      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const request = send(
+        url,
+        {
+          method: req.method,
+          headers,
+          timeout: timeoutMs,
+          ...(url.protocol === 'https:' ? { servername: resolved.tlsServerName, rejectUnauthorized: this.options.verifyCertificates } : {}),
+        },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > maxBytes) {
+              request.destroy(new Error(`response larger than ${maxBytes} bytes`));
+              return;
+            }
+            chunks.push(chunk);
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('error', reject);
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+      request.on('error', reject);
+      if (payload) request.write(payload);
+      request.end();
+    }).catch((e: Error) => {
+      throw new FederationRequestError(destination, 0, `${req.method} ${req.path} to ${destination} failed: ${e.message}`);
+    });
   }
 }
 

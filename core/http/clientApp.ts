@@ -6,12 +6,14 @@ import Koa from 'koa';
 import type Router from '@koa/router';
 import { cors } from './cors.ts';
 import { errorResponses } from './errorResponses.ts';
-import { bodySizeLimit } from './jsonBody.ts';
+import { bodySizeLimit, type BodyLimitOverride } from './jsonBody.ts';
 import type { Logger } from '../logging/logger.ts';
 
 export interface ClientAppOptions {
   readonly log: Logger;
   readonly maxRequestBodyBytes: number;
+  /** Larger (or smaller) body limits for some paths, e.g. media uploads. */
+  readonly bodyLimitOverrides?: readonly BodyLimitOverride[];
   readonly routers: readonly Router[];
 }
 
@@ -21,7 +23,7 @@ export function createClientApp(options: ClientAppOptions): Koa {
   app.silent = true;
   app.use(errorResponses(options.log));
   app.use(cors);
-  app.use(bodySizeLimit(options.maxRequestBodyBytes));
+  app.use(bodySizeLimit(options.maxRequestBodyBytes, options.bodyLimitOverrides));
   for (const router of options.routers) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));

@@ -15,16 +15,23 @@ interface BodyState {
   [BODY]?: Promise<Buffer>;
 }
 
-/** Refuses a declared Content-Length over `maxBytes` before any handler runs. */
-export function bodySizeLimit(maxBytes: number) {
+/** A different limit for the paths under a prefix (media uploads are raw bytes, far larger than JSON bodies). */
+export interface BodyLimitOverride {
+  readonly pathPrefix: string;
+  readonly maxBytes: number;
+}
+
+/** Refuses a declared Content-Length over `maxBytes` (or the limit of the path's override) before any handler runs. */
+export function bodySizeLimit(maxBytes: number, overrides: readonly BodyLimitOverride[] = []) {
   return async function bodySizeLimitMiddleware(ctx: Context, next: Next): Promise<void> {
+    const limit = overrides.find((o) => ctx.path.startsWith(o.pathPrefix))?.maxBytes ?? maxBytes;
     const declared = Number(ctx.get('Content-Length') || 0);
-    if (declared > maxBytes) throw tooLarge(maxBytes);
+    if (declared > limit) throw tooLarge(limit);
     await next();
   };
 }
 
-function tooLarge(maxBytes: number): MatrixError {
+export function tooLarge(maxBytes: number): MatrixError {
   return new MatrixError(413, 'M_TOO_LARGE', `Request body is larger than the limit of ${maxBytes} bytes`);
 }
 
