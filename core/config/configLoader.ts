@@ -10,11 +10,15 @@ import { ConfigReader } from './configReader.ts';
 import {
   DEFAULT_CONFIG,
   type FederationConfig,
+  type FederationListenerConfig,
   type HomeserverConfig,
   type ListenerConfig,
   type LogLevelName,
+  type MediaConfig,
   type RelayConfig,
+  type VoipConfig,
 } from './homeserverConfig.ts';
+import { isIP } from 'node:net';
 
 /** Values given on the command line; they beat the file. */
 export interface ConfigOverrides {
@@ -26,7 +30,7 @@ export interface ConfigOverrides {
 
 const TOP_LEVEL_KEYS = [
   'server_name', 'data_dir', 'public_baseurl', 'client_listener', 'federation', 'relay', 'registration', 'limits',
-  'instance_name', 'stream_writers', 'instance_map', 'log_level',
+  'instance_name', 'stream_writers', 'instance_map', 'log_level', 'media', 'voip',
 ] as const;
 
 export function loadConfigFile(path: string, overrides: ConfigOverrides = {}): HomeserverConfig {
@@ -70,7 +74,7 @@ export function buildConfig(raw: unknown, overrides: ConfigOverrides = {}): Home
   const registration = r.section('registration');
   registration?.onlyKeys(['enabled', 'token']);
   const limits = r.section('limits');
-  limits?.onlyKeys(['max_request_body_bytes']);
+  limits?.onlyKeys(['max_request_body_bytes', 'max_upload_bytes']);
 
   const instanceName = r.string('instance_name', DEFAULT_CONFIG.instance_name, identifierProblem);
   const writers = r.section('stream_writers');
@@ -99,7 +103,10 @@ export function buildConfig(raw: unknown, overrides: ConfigOverrides = {}): Home
       max_request_body_bytes:
         limits?.integer('max_request_body_bytes', DEFAULT_CONFIG.limits.max_request_body_bytes, 1024, 1024 ** 3) ??
         DEFAULT_CONFIG.limits.max_request_body_bytes,
+      max_upload_bytes: limits?.integer('max_upload_bytes', DEFAULT_CONFIG.limits.max_upload_bytes, 1024, 4 * 1024 ** 3) ?? DEFAULT_CONFIG.limits.max_upload_bytes,
     },
+    media: readMedia(r),
+    voip: readVoip(r),
     instance_name: instanceName,
     stream_writers: { events: eventsWriter },
     instance_map: instanceMap,
@@ -124,24 +131,32 @@ function listenerFrom(section: ConfigReader, fallback: ListenerConfig, portRequi
 function readFederation(r: ConfigReader): FederationConfig {
   const f = r.section('federation');
   if (!f) return DEFAULT_CONFIG.federation;
-  f.onlyKeys(['listener', 'verify_certificates', 'resolve', 'allow_insecure_http']);
+  f.onlyKeys(['listener', 'verify_certificates', 'resolve', 'allow_insecure_http', 'trusted_key_servers', 'peer_relays']);
   const l = f.section('listener');
-  let listener: FederationConfig['listener'] = null;
-  if (l) {
-    l.onlyKeys(['host', 'port', 'tls_cert', 'tls_key']);
-    const tlsCert = l.optionalString('tls_cert', null);
-    const tlsKey = l.optionalString('tls_key', null);
-    if ((tlsCert === null) !== (tlsKey === null)) l.fail(tlsCert === null ? 'tls_cert' : 'tls_key', 'must be given together with its pair (tls_cert and tls_key)');
-    listener = { host: l.string('host', '127.0.0.1', hostProblem), port: l.integer('port', 8448, 0, 65535), tls_cert: tlsCert, tls_key: tlsKey };
-  }
   return {
-    listener,
+    listener: l ? tlsListenerFrom(l) : null,
     verify_certificates: f.boolean('verify_certificates', true),
-    resolve: f.stringMap('resolve', (name, url) =>
-      !isValidServerName(name) ? `key "${name}" is not a valid server name` : urlProblem(url),
+    resolve: resolveMapFrom(f),
+    peer_relays: f.stringMap('peer_relays', (name, relay) =>
+      !isValidServerName(name) ? `key "${name}" is not a valid server name` : isValidServerName(relay) ? null : `"${relay}" is not a valid server name`,
     ),
     allow_insecure_http: f.boolean('allow_insecure_http', false),
+    trusted_key_servers: f.stringList('trusted_key_servers', [], (v) => (isValidServerName(v) ? null : `"${v}" is not a valid server name`)),
   };
+}
+
+/** A listener that serves TLS when both PEM files are given (the federation listener, the relay service's). */
+export function tlsListenerFrom(l: ConfigReader): FederationListenerConfig {
+  l.onlyKeys(['host', 'port', 'tls_cert', 'tls_key']);
+  const tlsCert = l.optionalString('tls_cert', null);
+  const tlsKey = l.optionalString('tls_key', null);
+  if ((tlsCert === null) !== (tlsKey === null)) l.fail(tlsCert === null ? 'tls_cert' : 'tls_key', 'must be given together with its pair (tls_cert and tls_key)');
+  return { host: l.string('host', '127.0.0.1', hostProblem), port: l.integer('port', 8448, 0, 65535), tls_cert: tlsCert, tls_key: tlsKey };
+}
+
+/** The static server name -> base URL map (`resolve`) of a federation section. */
+export function resolveMapFrom(f: ConfigReader): Record<string, string> {
+  return f.stringMap('resolve', (name, url) => (!isValidServerName(name) ? `key "${name}" is not a valid server name` : urlProblem(url)));
 }
 
 function readRelay(r: ConfigReader): RelayConfig | null {
@@ -154,6 +169,39 @@ function readRelay(r: ConfigReader): RelayConfig | null {
     server_name: relay.string('server_name', '', (v) => (isValidServerName(v) ? null : `"${v}" is not a valid server name`)),
     secret: relay.string('secret', ''),
   };
+}
+
+function readMedia(r: ConfigReader): MediaConfig {
+  const media = r.section('media');
+  if (!media) return DEFAULT_CONFIG.media;
+  media.onlyKeys(['url_preview_enabled', 'url_preview_ip_allowlist']);
+  return {
+    url_preview_enabled: media.boolean('url_preview_enabled', false),
+    url_preview_ip_allowlist: media.stringList('url_preview_ip_allowlist', [], cidrProblem),
+  };
+}
+
+function readVoip(r: ConfigReader): VoipConfig | null {
+  const voip = r.section('voip');
+  if (!voip) return null;
+  voip.onlyKeys(['turn_uris', 'turn_shared_secret', 'turn_username', 'turn_password', 'ttl']);
+  const turnUris = voip.stringList('turn_uris', [], (v) => (/^turns?:/.test(v) || /^stun:/.test(v) ? null : `"${v}" is not a turn:, turns: or stun: URI`));
+  if (turnUris.length === 0) voip.fail('turn_uris', 'must list at least one URI when voip is set');
+  const secret = voip.optionalString('turn_shared_secret', null);
+  const username = voip.optionalString('turn_username', null);
+  const password = voip.optionalString('turn_password', null);
+  if (secret === null && (username === null || password === null)) voip.fail('turn_shared_secret', 'or both turn_username and turn_password must be given');
+  if (secret !== null && (username !== null || password !== null)) voip.fail('turn_shared_secret', 'cannot be combined with turn_username / turn_password');
+  return { turn_uris: turnUris, turn_shared_secret: secret, turn_username: username, turn_password: password, ttl: voip.integer('ttl', 86_400, 60, 30 * 86_400) };
+}
+
+/** An IPv4 or IPv6 address with an optional prefix length (`127.0.0.1/32`, `::1`). */
+function cidrProblem(value: string): string | null {
+  const [address, prefix, extra] = value.split('/');
+  const version = isIP(address ?? '');
+  if (version === 0 || extra !== undefined) return `"${value}" is not an IP address or CIDR range`;
+  if (prefix !== undefined && (!/^\d+$/.test(prefix) || Number(prefix) > (version === 4 ? 32 : 128))) return `"${value}" has a bad prefix length`;
+  return null;
 }
 
 function urlProblem(value: string): string | null {

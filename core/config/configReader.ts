@@ -72,12 +72,36 @@ export class ConfigReader {
     return value as T;
   }
 
+  /** A list of strings; `fallback` when absent. */
+  stringList(key: string, fallback: readonly string[], check?: (v: string) => string | null): string[] {
+    const value = this.raw[key];
+    if (value === undefined || value === null) return [...fallback];
+    if (!Array.isArray(value)) throw new ConfigError(this.field(key), `must be a list of strings (got ${show(value)})`);
+    return value.map((item, i) => {
+      if (typeof item !== 'string' || item === '') throw new ConfigError(`${this.field(key)}[${i}]`, `must be a non-empty string (got ${show(item)})`);
+      const problem = check?.(item);
+      if (problem) throw new ConfigError(`${this.field(key)}[${i}]`, problem);
+      return item;
+    });
+  }
+
   /** A nested mapping; null when absent. */
   section(key: string): ConfigReader | null {
     const value = this.raw[key];
     if (value === undefined || value === null) return null;
     if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(this.field(key), `must be a mapping (got ${show(value)})`);
     return new ConfigReader(value as Raw, this.field(key));
+  }
+
+  /** A list of mappings, each as its own reader (e.g. the relay service's tenants); empty when absent. */
+  sectionList(key: string): ConfigReader[] {
+    const value = this.raw[key];
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) throw new ConfigError(this.field(key), `must be a list of mappings (got ${show(value)})`);
+    return value.map((item, i) => {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new ConfigError(`${this.field(key)}[${i}]`, `must be a mapping (got ${show(item)})`);
+      return new ConfigReader(item as Raw, `${this.field(key)}[${i}]`);
+    });
   }
 
   /** A mapping of string to string (e.g. the federation resolve map). */

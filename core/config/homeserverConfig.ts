@@ -22,6 +22,13 @@ export interface FederationConfig {
   readonly resolve: Readonly<Record<string, string>>;
   /** Plain HTTP to resolved peers is allowed only when true. */
   readonly allow_insecure_http: boolean;
+  /** Notary servers asked for a server's keys when the server itself cannot be reached (Synapse: matrix.org). */
+  readonly trusted_key_servers: readonly string[];
+  /**
+   * Destination server name -> the server name of the relay it names in its settings. When a destination is
+   * unreachable, transactions are deposited in its mailbox there (`send_relay`, core/relay/relayFallbackSender.ts).
+   */
+  readonly peer_relays: Readonly<Record<string, string>>;
 }
 
 export interface RelayConfig {
@@ -39,6 +46,25 @@ export interface RegistrationConfig {
 export interface LimitsConfig {
   /** Largest accepted request body for JSON APIs, in bytes (413 M_TOO_LARGE above it). */
   readonly max_request_body_bytes: number;
+  /** Largest media upload, in bytes (413 M_TOO_LARGE above it). */
+  readonly max_upload_bytes: number;
+}
+
+export interface MediaConfig {
+  /** `/preview_url` fetches pages only when enabled. */
+  readonly url_preview_enabled: boolean;
+  /** CIDR ranges previews may reach although private or loopback (never needed outside tests or a LAN). */
+  readonly url_preview_ip_allowlist: readonly string[];
+}
+
+/** TURN servers handed to clients by `/voip/turnServer`; a shared secret (coturn's REST API) or fixed credentials. */
+export interface VoipConfig {
+  readonly turn_uris: readonly string[];
+  readonly turn_shared_secret: string | null;
+  readonly turn_username: string | null;
+  readonly turn_password: string | null;
+  /** Lifetime of the credentials, in seconds. */
+  readonly ttl: number;
 }
 
 export interface HomeserverConfig {
@@ -51,6 +77,9 @@ export interface HomeserverConfig {
   readonly relay: RelayConfig | null;
   readonly registration: RegistrationConfig;
   readonly limits: LimitsConfig;
+  readonly media: MediaConfig;
+  /** Null: no TURN server (the endpoint answers `{}`). */
+  readonly voip: VoipConfig | null;
   /** This process's instance name; the single desktop process is `main`. */
   readonly instance_name: string;
   /** Which instance writes each stream (SEED-BEHAVIOURS.md §2). */
@@ -67,10 +96,12 @@ export const DEFAULT_CONFIG: HomeserverConfig = {
   data_dir: './data',
   public_baseurl: null,
   client_listener: { host: '127.0.0.1', port: 8008 },
-  federation: { listener: null, verify_certificates: true, resolve: {}, allow_insecure_http: false },
+  federation: { listener: null, verify_certificates: true, resolve: {}, allow_insecure_http: false, trusted_key_servers: [], peer_relays: {} },
   relay: null,
   registration: { enabled: false, token: null },
-  limits: { max_request_body_bytes: 1024 * 1024 },
+  limits: { max_request_body_bytes: 1024 * 1024, max_upload_bytes: 50 * 1024 * 1024 },
+  media: { url_preview_enabled: false, url_preview_ip_allowlist: [] },
+  voip: null,
   instance_name: 'main',
   stream_writers: { events: 'main' },
   instance_map: {},

@@ -40,6 +40,22 @@ import { FilterHandler } from './sync/filterHandler.ts';
 import { SyncHandler } from './sync/syncHandler.ts';
 import { PushRulesSyncSource } from './sync/pushRulesSyncSource.ts';
 import { E2eeHandlers } from './keys/e2eeHandlers.ts';
+import { join, resolve } from 'node:path';
+import { MediaRepository } from '../media/mediaRepository.ts';
+import { UrlPreviewer } from '../media/urlPreviewer.ts';
+import { BundledAggregations } from './relations/bundledAggregations.ts';
+import { AnnotationGuard } from './relations/annotationGuard.ts';
+import { RelationsHandler } from './relations/relationsHandler.ts';
+import { ThreadsHandler } from './relations/threadsHandler.ts';
+import { SearchHandler } from './search/searchHandler.ts';
+import { UserDirectoryHandler } from './userDirectory/userDirectoryHandler.ts';
+import { ReportsHandler } from './reports/reportsHandler.ts';
+import { PushersHandler } from './pushers/pushersHandler.ts';
+import { TurnServerHandler } from './voip/turnServerHandler.ts';
+import { SpaceHierarchyHandler } from './spaces/spaceHierarchyHandler.ts';
+import { RoomUpgradeHandler } from './upgrades/roomUpgradeHandler.ts';
+import { TimestampToEventHandler } from './rooms/timestampToEventHandler.ts';
+import { AccountDeactivationHandler } from './accounts/accountDeactivationHandler.ts';
 
 export interface HandlersOptions {
   readonly config: HomeserverConfig;
@@ -92,6 +108,21 @@ export class Handlers {
   /** Devices, E2EE keys, to-device messages, key backups, and their parts of /sync. */
   readonly e2ee: E2eeHandlers;
 
+  /** Uploads, downloads, thumbnails and remote media (core/media). */
+  readonly media: MediaRepository;
+  readonly urlPreviews: UrlPreviewer;
+  readonly relations: RelationsHandler;
+  readonly threads: ThreadsHandler;
+  readonly search: SearchHandler;
+  readonly userDirectory: UserDirectoryHandler;
+  readonly reports: ReportsHandler;
+  readonly pushers: PushersHandler;
+  readonly turnServer: TurnServerHandler;
+  readonly spaces: SpaceHierarchyHandler;
+  readonly roomUpgrades: RoomUpgradeHandler;
+  readonly timestampToEvent: TimestampToEventHandler;
+  readonly accountDeactivation: AccountDeactivationHandler;
+
   constructor(options: HandlersOptions) {
     const { config, storage } = options;
     const stores = storage.stores;
@@ -103,11 +134,11 @@ export class Handlers {
     this.registration = new RegistrationHandler(this.serverName, config.registration, stores.users, this.tokens, options.passwordCost);
     this.passwordChange = new PasswordChangeHandler(stores.users, this.tokens, this.reauth, options.passwordCost);
     this.eventCreation = new EventCreationHandler(stores, storage.stateController, options.persister, options.signer);
-    this.serializer = new EventSerializer(stores.events);
+    this.serializer = new EventSerializer(stores.events, new BundledAggregations(stores));
     this.visibility = new VisibilityFilter(stores);
     this.memberships = new RoomMembershipHandler(stores, this.eventCreation, storage.persistence);
     this.roomCreation = new RoomCreationHandler(stores, this.eventCreation, this.memberships);
-    this.roomEvents = new RoomEventsHandler(stores, this.eventCreation, this.serializer, this.visibility);
+    this.roomEvents = new RoomEventsHandler(stores, this.eventCreation, this.serializer, this.visibility, new AnnotationGuard(stores.relations));
     this.roomHistory = new RoomHistoryHandler(stores, this.serializer, this.visibility);
     this.directory = new RoomDirectoryHandler(stores);
     this.profiles = new ProfileHandler(stores, this.eventCreation, options.log.child('profile'));
@@ -148,5 +179,24 @@ export class Handlers {
       toDevice: this.e2ee.toDeviceSyncSource,
       deviceLists: this.e2ee.deviceListsSyncSource,
     });
+
+    this.media = new MediaRepository({
+      store: stores.media,
+      serverName: this.serverName,
+      mediaDir: join(resolve(config.data_dir), 'media'),
+      maxUploadBytes: config.limits.max_upload_bytes,
+    });
+    this.urlPreviews = new UrlPreviewer({ enabled: config.media.url_preview_enabled, ipAllowlist: config.media.url_preview_ip_allowlist, media: this.media });
+    this.relations = new RelationsHandler(stores, this.serializer, this.visibility);
+    this.threads = new ThreadsHandler(stores, this.serializer, this.visibility);
+    this.search = new SearchHandler(stores, this.serializer, this.visibility);
+    this.userDirectory = new UserDirectoryHandler(stores.userDirectory);
+    this.reports = new ReportsHandler(stores, this.visibility);
+    this.pushers = new PushersHandler(stores.pushers);
+    this.turnServer = new TurnServerHandler(config.voip);
+    this.spaces = new SpaceHierarchyHandler(stores);
+    this.roomUpgrades = new RoomUpgradeHandler(stores, this.eventCreation);
+    this.timestampToEvent = new TimestampToEventHandler(stores, this.visibility);
+    this.accountDeactivation = new AccountDeactivationHandler(stores, this.reauth, this.tokens, this.memberships, options.log.child('accounts'));
   }
 }

@@ -17,19 +17,46 @@ export interface SerializeOptions {
   readonly now?: number;
   /** Leave out `room_id` (sync timelines and state inside a room's section). */
   readonly omitRoomId?: boolean;
+  /** Add `unsigned["m.relations"]` (default true when an aggregation provider is plugged in). */
+  readonly bundleAggregations?: boolean;
+}
+
+/** Computes `unsigned["m.relations"]` for served events (edits, thread summaries, references). */
+export interface BundledAggregationsProvider {
+  aggregationsFor(
+    events: readonly StoredEvent[],
+    recipient: string | null,
+    /** Serialises a related event (an edit, a thread's latest event) for the same recipient. */
+    serialize: (stored: StoredEvent) => Promise<ClientEvent | null>,
+  ): Promise<ReadonlyMap<string, JsonObject>>;
 }
 
 export class EventSerializer {
-  constructor(private readonly events: EventsReadStore) {}
+  constructor(
+    private readonly events: EventsReadStore,
+    private readonly aggregations: BundledAggregationsProvider | null = null,
+  ) {}
 
   /** Serialises events in order, dropping the ones clients must not see (targetless redactions). */
   async serialize(stored: readonly StoredEvent[], options: SerializeOptions = {}): Promise<ClientEvent[]> {
     const now = options.now ?? Date.now();
     const related = await this.loadRelated(stored);
+    // Redacted events lose their relations' aggregations with their content.
+    const bundled =
+      this.aggregations && options.bundleAggregations !== false && stored.length > 0
+        ? await this.aggregations.aggregationsFor(
+            stored.filter((entry) => this.appliedRedaction(entry, related) === null),
+            options.requester?.userId ?? null,
+            (entry) => this.serializeOne(entry, { ...options, now, bundleAggregations: false }),
+          )
+        : null;
     const out: ClientEvent[] = [];
     for (const entry of stored) {
       const client = this.toClient(entry, related, options, now, 0);
-      if (client) out.push(client);
+      if (!client) continue;
+      const relations = bundled?.get(client.event_id);
+      if (relations) client.unsigned['m.relations'] = relations;
+      out.push(client);
     }
     return out;
   }

@@ -17,6 +17,7 @@ import type { Requester } from '../requester.ts';
 import { RoomAccessChecker, type RoomAccess } from './roomAccess.ts';
 import { RoomStateReader } from './roomStateReader.ts';
 import { stateKey as stateKeyOf, type StateMap } from '../../state/stateMap.ts';
+import type { AnnotationGuard } from '../relations/annotationGuard.ts';
 
 /** Event types clients may not send through /send or /state: membership has its own endpoints. */
 const MEMBERSHIP_TYPE = 'm.room.member';
@@ -30,6 +31,8 @@ export class RoomEventsHandler {
     private readonly events: EventCreationHandler,
     private readonly serializer: EventSerializer,
     private readonly visibility: VisibilityFilter,
+    /** Refuses duplicate reactions (M_DUPLICATE_ANNOTATION). */
+    private readonly annotations: AnnotationGuard | null = null,
   ) {
     this.state = new RoomStateReader(stores);
     this.access = new RoomAccessChecker(stores);
@@ -38,6 +41,10 @@ export class RoomEventsHandler {
   async sendMessage(requester: Requester, roomId: string, type: string, content: JsonObject, txnId: string): Promise<SentEvent> {
     await this.assertRoomKnown(roomId);
     if (type === 'm.room.redaction') throw MatrixError.forbidden('Use the /redact endpoint to redact events');
+    // A retried send returns the first event; only a new one can be a duplicate reaction.
+    if (this.annotations && !this.stores.events.getEventIdForTxn(roomId, requester.userId, requester.deviceId, txnId)) {
+      this.annotations.check(requester.userId, type, content);
+    }
     return this.events.send({ roomId, sender: requester.userId, type, content, txn: { deviceId: requester.deviceId, txnId } });
   }
 

@@ -34,6 +34,13 @@ import { ReceiptsStore } from './main/receiptsStore.ts';
 import { PresenceStore } from './main/presenceStore.ts';
 import { RoomSummaryReadStore } from './main/roomSummaryReadStore.ts';
 import { SyncEventsReadStore } from './main/syncEventsReadStore.ts';
+import { MediaStore } from './main/mediaStore.ts';
+import { EventRelationsReadStore } from './main/eventRelationsReadStore.ts';
+import { EventSearchReadStore } from './main/eventSearchReadStore.ts';
+import { PushersStore } from './main/pushersStore.ts';
+import { ContentReportsStore } from './main/contentReportsStore.ts';
+import { UserDirectoryReadStore } from './main/userDirectoryReadStore.ts';
+import { AccountDeactivationStore } from './main/accountDeactivationStore.ts';
 import { isEventsWriter, type InstanceIdentity } from './main/eventsWriterGuard.ts';
 import { StateGroupsReadStore } from './state/stateGroupsReadStore.ts';
 import { StateGroupsWriteStore } from './state/stateGroupsWriteStore.ts';
@@ -81,6 +88,14 @@ export class DataStores {
   readonly presence: PresenceStore;
   readonly roomSummaries: RoomSummaryReadStore;
   readonly syncEvents: SyncEventsReadStore;
+  readonly media: MediaStore;
+  /** Relations written with events: /relations, /threads, bundled aggregations. */
+  readonly relations: EventRelationsReadStore;
+  readonly search: EventSearchReadStore;
+  readonly pushers: PushersStore;
+  readonly contentReports: ContentReportsStore;
+  readonly userDirectory: UserDirectoryReadStore;
+  readonly accountDeactivation: AccountDeactivationStore;
   readonly stateGroups: StateGroupsReadStore;
   /** Present only on the events writer. */
   readonly persistEvents: PersistEventsStore | null;
@@ -120,6 +135,13 @@ export class DataStores {
     this.presence = new PresenceStore(this.db, this.streams.presence);
     this.roomSummaries = new RoomSummaryReadStore(this.db, this.caches);
     this.syncEvents = new SyncEventsReadStore(this.db);
+    this.media = new MediaStore(this.db);
+    this.relations = new EventRelationsReadStore(this.db);
+    this.search = new EventSearchReadStore(this.db);
+    this.pushers = new PushersStore(this.db);
+    this.contentReports = new ContentReportsStore(this.db);
+    this.userDirectory = new UserDirectoryReadStore(this.db, this.serverName);
+    this.accountDeactivation = new AccountDeactivationStore(this.db);
     this.persistEvents = isEventsWriter(this.identity) ? new PersistEventsStore(this.db, this.identity) : null;
     // State groups are written where event contexts are computed; SQLite serialises writers across processes.
     this.stateGroupsWriter = new StateGroupsWriteStore(this.db, this.stateGroups);

@@ -8,5 +8,8 @@ import { m0005Push } from './m0005_push.ts';
 import { m0006Rooms } from './m0006_rooms.ts';
 import { m0007E2ee } from './m0007_e2ee.ts';
 import { m0008Federation } from './m0008_federation.ts';
+import { m0009Media } from './m0009_media.ts';
+import { m0010EventRelationsAndSearch } from './m0010_event_relations_and_search.ts';
+import { m0011PushersAndReports } from './m0011_pushers_and_reports.ts';
 
-export const MAIN_MIGRATIONS: readonly Migration[] = [m0001Accounts, m0002EventsAndState, m0003DeviceLists, m0004Sync, m0005Push, m0006Rooms, m0007E2ee, m0008Federation];
+export const MAIN_MIGRATIONS: readonly Migration[] = [m0001Accounts, m0002EventsAndState, m0003DeviceLists, m0004Sync, m0005Push, m0006Rooms, m0007E2ee, m0008Federation, m0009Media, m0010EventRelationsAndSearch, m0011PushersAndReports];

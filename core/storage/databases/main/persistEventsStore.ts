@@ -10,6 +10,7 @@ import { parseStateKey, type StateKeyTuple } from '../../../state/stateMap.ts';
 import type { EventContext } from '../../../state/eventContext.ts';
 import { assertEventsWriter, type InstanceIdentity } from './eventsWriterGuard.ts';
 import { canonicalJson } from '../../../crypto/canonicalJson.ts';
+import { EventContentIndexWriter } from './eventContentIndexes.ts';
 
 export interface EventToPersist {
   readonly event: RoomEvent;
@@ -47,11 +48,15 @@ export interface PersistBatch {
 }
 
 export class PersistEventsStore {
+  /** Relations and the search index, written with each timeline event. */
+  private readonly contentIndexes: EventContentIndexWriter;
+
   constructor(
     private readonly db: Database,
     identity: InstanceIdentity,
   ) {
     assertEventsWriter(identity, 'PersistEventsStore');
+    this.contentIndexes = new EventContentIndexWriter(db);
   }
 
   /** Writes the batch in one transaction. Returns the event IDs written (events already held are skipped). */
@@ -100,6 +105,7 @@ export class PersistEventsStore {
         // timeline at its new position, with its edges and state.
         if (existing === 1 && !outlier) {
           this.deOutlier(event, context, streamOrdering);
+          if (!rejected && !event.internal.softFailed) this.contentIndexes.index(event, streamOrdering);
           written.push(event.eventId);
         }
         continue;
@@ -133,6 +139,7 @@ export class PersistEventsStore {
       if (event.internal.txnId !== undefined && event.internal.deviceId !== undefined) {
         insertTxnId.run(event.eventId, event.roomId, event.sender, event.internal.deviceId, event.internal.txnId, batch.now);
       }
+      if (!outlier && !rejected && !event.internal.softFailed) this.contentIndexes.index(event, streamOrdering);
       written.push(event.eventId);
     }
 

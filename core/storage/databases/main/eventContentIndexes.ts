@@ -1,0 +1,89 @@
+/**
+ * The rows PersistEventsStore writes for an event's content, in the same transaction as the event: its relation
+ * (`content["m.relates_to"]`) and the texts /search finds it by (a message's body, a room's name or topic). A
+ * redaction that applies removes its target's rows, so redacted text is not found and a redacted edit or
+ * reaction no longer counts.
+ */
+import type { Database } from '../../engine/database.ts';
+import type { RoomEvent } from '../../../events/roomEvent.ts';
+import type { JsonObject } from '../../../crypto/canonicalJson.ts';
+import { domainOf } from '../../../events/identifiers.ts';
+
+export interface EventRelation {
+  readonly relType: string;
+  readonly eventId: string;
+  /** The annotation key (reactions); null for other relation types. */
+  readonly key: string | null;
+}
+
+/** The relation an event's content declares, if well formed. */
+export function relationOf(content: JsonObject): EventRelation | null {
+  const relatesTo = content['m.relates_to'];
+  if (typeof relatesTo !== 'object' || relatesTo === null || Array.isArray(relatesTo)) return null;
+  const { rel_type: relType, event_id: eventId, key } = relatesTo;
+  if (typeof relType !== 'string' || typeof eventId !== 'string' || relType === '' || eventId === '') return null;
+  return { relType, eventId, key: relType === 'm.annotation' && typeof key === 'string' ? key : null };
+}
+
+/** The texts of an event that /search indexes, by key (`content.body`, `content.name`, `content.topic`). */
+export function searchableTexts(event: RoomEvent): [key: string, text: string][] {
+  const field = event.type === 'm.room.message' ? 'body' : event.type === 'm.room.name' ? 'name' : event.type === 'm.room.topic' ? 'topic' : null;
+  if (field === null) return [];
+  const value = event.content[field];
+  return typeof value === 'string' && value !== '' ? [[`content.${field}`, value]] : [];
+}
+
+export class EventContentIndexWriter {
+  constructor(private readonly db: Database) {}
+
+  /** Indexes a timeline event (callers skip outliers, rejected and soft-failed events). */
+  index(event: RoomEvent, streamOrdering: number): void {
+    const db = this.db;
+    if (event.type === 'm.room.redaction' && event.redacts !== null) this.removeIfRedacted(event.redacts, event);
+    // A redaction received before its target already applies.
+    if (this.hasApplyingRedaction(event)) return;
+    const relation = relationOf(event.content);
+    if (relation && relation.eventId !== event.eventId) {
+      db.prepare(
+        `INSERT OR IGNORE INTO event_relations (event_id, relates_to_id, rel_type, aggregation_key, room_id, sender, type, stream_ordering, origin_server_ts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(event.eventId, relation.eventId, relation.relType, relation.key, event.roomId, event.sender, event.type, streamOrdering, event.originServerTs);
+    }
+    for (const [key, text] of searchableTexts(event)) {
+      const id = db
+        .prepare('INSERT INTO event_search_entries (event_id, room_id, key, sender, stream_ordering, origin_server_ts) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(event.eventId, event.roomId, key, event.sender, streamOrdering, event.originServerTs).lastInsertRowid;
+      db.prepare('INSERT INTO event_search (rowid, value) VALUES (?, ?)').run(id, text);
+    }
+  }
+
+  private removeIfRedacted(targetId: string, redaction: RoomEvent): void {
+    const target = this.db.prepare('SELECT sender, room_id FROM events WHERE event_id = ?').get(targetId) as { sender: string; room_id: string } | undefined;
+    if (!target || target.room_id !== redaction.roomId || !redactionApplies(redaction, target.sender)) return;
+    this.remove(targetId);
+  }
+
+  private hasApplyingRedaction(event: RoomEvent): boolean {
+    const rows = this.db
+      .prepare('SELECT j.json, j.internal_metadata FROM redactions r JOIN event_json j ON j.event_id = r.event_id WHERE r.redacts = ?')
+      .all(event.eventId) as { json: string; internal_metadata: string }[];
+    return rows.some((row) => {
+      const pdu = JSON.parse(row.json) as { sender?: unknown; room_id?: unknown };
+      const internal = JSON.parse(row.internal_metadata) as { redactionAuthorised?: unknown };
+      if (pdu.room_id !== event.roomId || typeof pdu.sender !== 'string') return false;
+      return domainOf(pdu.sender) === domainOf(event.sender) || internal.redactionAuthorised === true;
+    });
+  }
+
+  private remove(eventId: string): void {
+    this.db.prepare('DELETE FROM event_relations WHERE event_id = ?').run(eventId);
+    const ids = this.db.prepare('SELECT id FROM event_search_entries WHERE event_id = ?').pluck().all(eventId) as number[];
+    for (const id of ids) this.db.prepare('DELETE FROM event_search WHERE rowid = ?').run(id);
+    this.db.prepare('DELETE FROM event_search_entries WHERE event_id = ?').run(eventId);
+  }
+}
+
+/** As the serializer decides: a redaction applies to events of its sender's server, or when authorised by power. */
+function redactionApplies(redaction: RoomEvent, targetSender: string): boolean {
+  return domainOf(redaction.sender) === domainOf(targetSender) || redaction.internal.redactionAuthorised === true;
+}
