@@ -155,6 +155,7 @@ export class Homeserver {
           directory: this.handlers.directory,
           media: this.handlers.media,
           e2ee: this.handlers.e2ee,
+          keyDocument,
           log,
           softwareVersion: SOFTWARE_VERSION,
         })

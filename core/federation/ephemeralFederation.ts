@@ -14,12 +14,15 @@ import { isPresenceState } from '../storage/databases/main/presenceStore.ts';
 import type { FederationSender } from './federationSender.ts';
 import type { TransactionReceiver } from './transactionReceiver.ts';
 import type { RoomDataServer } from './roomDataServer.ts';
+import type { ServerAclChecker } from './serverAcl.ts';
 
 export class EphemeralFederation {
   constructor(
     private readonly stores: DataStores,
     private readonly roomData: RoomDataServer,
     private readonly sender: FederationSender,
+    /** Typing and receipts from a server the room's ACL denies are ignored. */
+    private readonly acl: ServerAclChecker,
   ) {}
 
   attach(typing: TypingHandler, receipts: ReceiptsHandler, presence: PresenceHandler, transactions: TransactionReceiver): void {
@@ -60,12 +63,13 @@ export class EphemeralFederation {
     transactions.registerEduHandler('m.typing', async (origin, content) => {
       const { room_id: roomId, user_id: userId, typing: isTyping } = content;
       if (typeof roomId !== 'string' || typeof userId !== 'string' || typeof isTyping !== 'boolean') return;
-      if (domainOf(userId) !== origin || !(await this.isJoined(roomId, userId))) return;
+      if (domainOf(userId) !== origin || !(await this.acl.isAllowed(origin, roomId)) || !(await this.isJoined(roomId, userId))) return;
       typing.setRemoteTyping(roomId, userId, isTyping, typeof content.timeout === 'number' ? content.timeout : undefined);
     });
     transactions.registerEduHandler('m.receipt', async (origin, content) => {
       for (const [roomId, byType] of Object.entries(content)) {
         if (typeof byType !== 'object' || byType === null || Array.isArray(byType)) continue;
+        if (!(await this.acl.isAllowed(origin, roomId))) continue;
         for (const [receiptType, byUser] of Object.entries(byType)) {
           if (typeof byUser !== 'object' || byUser === null || Array.isArray(byUser)) continue;
           for (const [userId, receipt] of Object.entries(byUser)) {

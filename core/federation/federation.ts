@@ -37,6 +37,10 @@ import { UserKeysServer } from './userKeysServer.ts';
 import { FederationRemoteKeys } from './federationRemoteKeys.ts';
 import { DeviceListSender } from './deviceListSender.ts';
 import { RemoteDeviceListUpdater } from './remoteDeviceListUpdater.ts';
+import { NotaryServer } from './notaryServer.ts';
+import { ServerAclChecker } from './serverAcl.ts';
+import type { ServerKeyDocument } from './serverKeyDocument.ts';
+import { notaryRoutes } from '../http/keys/notaryRoutes.ts';
 import type { MediaRepository } from '../media/mediaRepository.ts';
 import { FederationMediaSource } from '../media/remoteMediaSource.ts';
 import { AddressPolicy } from '../media/addressPolicy.ts';
@@ -49,6 +53,8 @@ export interface FederationOptions {
   readonly signer: EventSigner;
   readonly eventCreation: EventCreationHandler;
   readonly directory: RoomDirectoryHandler;
+  /** Our own published key document (the notary hands it out too). */
+  readonly keyDocument: ServerKeyDocument;
   /** Devices, keys and to-device messaging, which federation serves, feeds and extends to remote users. */
   readonly e2ee: E2eeHandlers;
   readonly log: Logger;
@@ -76,6 +82,8 @@ export class Federation {
   readonly remoteKeys: FederationRemoteKeys;
   readonly deviceListSender: DeviceListSender;
   readonly deviceListUpdater: RemoteDeviceListUpdater;
+  readonly notary: NotaryServer;
+  readonly acl: ServerAclChecker;
   /** Fetches other servers' media for the media repository. */
   readonly mediaSource: FederationMediaSource;
 
@@ -97,12 +105,24 @@ export class Federation {
       ownServerName: signer.serverName,
       ownKey: signer.signingKey,
       store: new ServerKeysStore(stores.db),
-      fetchDirect: (server) => this.client.request(server, { method: 'GET', path: '/_matrix/key/v2/server', unsigned: true, timeoutMs: 15_000 }),
+      fetchDirect: (server) => this.fetchKeyDocument(server),
+      notaries: config.federation.trusted_key_servers,
+      fetchFromNotary: (notary, server, keyIds) => this.fetchThroughNotary(notary, server, keyIds),
       log: log.child('keyring'),
     });
+    this.notary = new NotaryServer({
+      serverName: signer.serverName,
+      signingKey: signer.signingKey,
+      ownDocument: options.keyDocument,
+      keyRing: this.keyRing,
+      fetchDocument: (server) => this.fetchKeyDocument(server),
+      log: log.child('notary'),
+    });
     const authChains = new EventAuthReadStore(stores.db);
+    this.acl = new ServerAclChecker(stores);
     this.receiver = new FederationEventHandler({
       stores,
+      acl: this.acl,
       stateController: storage.stateController,
       persistence: options.persistence,
       resolver: options.stateResolver,
@@ -116,7 +136,7 @@ export class Federation {
     this.transactions = new TransactionReceiver(stores.db, this.receiver, log.child('federation-in'));
     this.outbox = new FederationOutboxStore(stores.db);
     this.sender = new FederationSender({ stores, outbox: this.outbox, client: this.client, log: log.child('federation-out') });
-    this.ephemeral = new EphemeralFederation(stores, this.roomData, this.sender);
+    this.ephemeral = new EphemeralFederation(stores, this.roomData, this.sender, this.acl);
     this.mediaSource = new FederationMediaSource(this.client, new AddressPolicy(config.media.url_preview_ip_allowlist));
     this.backfiller = new Backfiller(stores, this.client, this.receiver, this.roomData, log.child('backfill'));
     const { e2ee } = options;
@@ -148,6 +168,7 @@ export class Federation {
 
   routes(): Router[] {
     return [
+      notaryRoutes(this.notary, this.options.config.limits.max_request_body_bytes),
       federationRoutes({
         serverName: this.options.signer.serverName,
         keyRing: this.keyRing,
@@ -156,6 +177,7 @@ export class Federation {
         memberships: this.memberships,
         queries: this.queries,
         userKeys: this.userKeys,
+        acl: this.acl,
         maxBodyBytes: Math.max(this.options.config.limits.max_request_body_bytes, 4 * 1024 * 1024),
         softwareVersion: this.options.softwareVersion,
         ...(this.options.media ? { media: this.options.media } : {}),
@@ -173,6 +195,23 @@ export class Federation {
     this.deviceListSender.stop();
     await this.deviceListUpdater.stop();
     await this.sender.stop();
+  }
+
+  private fetchKeyDocument(server: string): Promise<unknown> {
+    return this.client.request(server, { method: 'GET', path: '/_matrix/key/v2/server', unsigned: true, timeoutMs: 15_000 });
+  }
+
+  /** A notary's copies of `server`'s key documents (`POST /_matrix/key/v2/query`, unauthenticated). */
+  private async fetchThroughNotary(notary: string, server: string, keyIds: readonly string[]): Promise<unknown[]> {
+    const criteria = Object.fromEntries(keyIds.map((id) => [id, {}]));
+    const answer = await this.client.request<{ server_keys?: unknown }>(notary, {
+      method: 'POST',
+      path: '/_matrix/key/v2/query',
+      body: { server_keys: { [server]: criteria } },
+      unsigned: true,
+      timeoutMs: 15_000,
+    });
+    return Array.isArray(answer.server_keys) ? answer.server_keys : [];
   }
 
   /** Sends an `m.direct_to_device` EDU (ToDeviceHandler's RemoteToDeviceSender). */

@@ -23,6 +23,8 @@ import type { Logger } from '../logging/logger.ts';
 import type { KeyRing } from './keyRing.ts';
 import { applyContentHashCheck, verifyEventSignatures } from './eventSignatureVerifier.ts';
 import type { RemoteEventSource } from './remoteEventSource.ts';
+import type { ServerAclChecker } from './serverAcl.ts';
+import type { Pdu } from '../events/pdu.ts';
 
 export type PduOutcome = 'accepted' | 'rejected' | 'soft_failed' | 'duplicate' | 'dropped';
 
@@ -42,6 +44,8 @@ export interface FederationEventHandlerDeps {
   readonly resolver: StateResolver;
   readonly keyRing: KeyRing;
   readonly remote: RemoteEventSource;
+  /** A PDU from a server the room's ACL denies is ignored (with an error for its event ID). */
+  readonly acl: ServerAclChecker;
   readonly log: Logger;
 }
 
@@ -72,6 +76,15 @@ export class FederationEventHandler {
     if (typeof roomId !== 'string') return { eventId: null, outcome: 'dropped', reason: 'event has no room_id' };
     const versionId = await this.deps.stores.events.getRoomVersionId(roomId);
     if (versionId === null || !isKnownRoomVersion(versionId)) return { eventId: null, outcome: 'dropped', reason: `unknown room ${roomId}` };
+    if (!(await this.deps.acl.isAllowed(origin, roomId))) {
+      let eventId: string | null = null;
+      try {
+        eventId = RoomEvent.fromPdu(raw as Pdu, getRoomVersion(versionId)).eventId;
+      } catch {
+        // Malformed as well as denied: dropped either way.
+      }
+      return { eventId, outcome: 'dropped', reason: `${origin} is denied access to ${roomId} by its server ACL` };
+    }
     const parsed = await this.parseAndVerify(raw, getRoomVersion(versionId));
     if ('dropped' in parsed) return { eventId: parsed.eventId ?? null, outcome: 'dropped', reason: parsed.dropped };
     return this.roomLocks.run(roomId, () => this.handleNewEvent(origin, parsed.event, true));

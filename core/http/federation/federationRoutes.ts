@@ -13,6 +13,7 @@ import type { RoomDataServer } from '../../federation/roomDataServer.ts';
 import type { MembershipServer } from '../../federation/membershipServer.ts';
 import type { FederationQueryServer } from '../../federation/federationQueryServer.ts';
 import type { UserKeysServer } from '../../federation/userKeysServer.ts';
+import type { ServerAclChecker } from '../../federation/serverAcl.ts';
 import { isJsonObject, queryInteger, queryString } from '../requestFields.ts';
 import { bodyOf, originOf, requireServerAuth } from './federationAuthentication.ts';
 import type { MediaRepository } from '../../media/mediaRepository.ts';
@@ -28,6 +29,8 @@ export interface FederationRoutesDeps {
   readonly memberships: MembershipServer;
   readonly queries: FederationQueryServer;
   readonly userKeys: UserKeysServer;
+  /** Room-specific endpoints refuse servers the room's ACL denies. */
+  readonly acl: ServerAclChecker;
   readonly maxBodyBytes: number;
   readonly softwareVersion: string;
   /** Serves our media to other servers; absent, the media endpoints are unrecognised. */
@@ -49,6 +52,12 @@ function objectBody(ctx: Context): JsonObject {
 export function federationRoutes(deps: FederationRoutesDeps): Router {
   const router = new Router({ prefix: '/_matrix/federation' });
   const auth = requireServerAuth(deps.serverName, deps.keyRing, deps.maxBodyBytes);
+  /** The room of the path, once the room's server ACL allows the requesting server. */
+  const allowedRoom = async (ctx: Context): Promise<string> => {
+    const roomId = roomIdParam(ctx);
+    await deps.acl.assertAllowed(originOf(ctx), roomId);
+    return roomId;
+  };
 
   router.get('/v1/version', (ctx) => {
     ctx.body = { server: { name: 'Hearth', version: deps.softwareVersion } };
@@ -64,15 +73,15 @@ export function federationRoutes(deps: FederationRoutesDeps): Router {
   router.get('/v1/state/:roomId', auth, async (ctx) => {
     const eventId = queryString(ctx.query, 'event_id');
     if (!eventId) throw MatrixError.missingParam('Missing event_id');
-    ctx.body = await deps.roomData.fullState(originOf(ctx), roomIdParam(ctx), eventId);
+    ctx.body = await deps.roomData.fullState(originOf(ctx), await allowedRoom(ctx), eventId);
   });
   router.get('/v1/state_ids/:roomId', auth, async (ctx) => {
     const eventId = queryString(ctx.query, 'event_id');
     if (!eventId) throw MatrixError.missingParam('Missing event_id');
-    ctx.body = await deps.roomData.stateIds(originOf(ctx), roomIdParam(ctx), eventId);
+    ctx.body = await deps.roomData.stateIds(originOf(ctx), await allowedRoom(ctx), eventId);
   });
   router.get('/v1/event_auth/:roomId/:eventId', auth, async (ctx) => {
-    ctx.body = await deps.roomData.eventAuth(originOf(ctx), roomIdParam(ctx), String(ctx.params.eventId));
+    ctx.body = await deps.roomData.eventAuth(originOf(ctx), await allowedRoom(ctx), String(ctx.params.eventId));
   });
   router.get('/v1/backfill/:roomId', auth, async (ctx) => {
     const v = ctx.query.v;
@@ -80,7 +89,7 @@ export function federationRoutes(deps: FederationRoutesDeps): Router {
     if (from.length === 0) throw MatrixError.missingParam('Missing v');
     const limit = queryInteger(ctx.query, 'limit', { min: 0 });
     if (limit === null) throw MatrixError.missingParam('Missing limit');
-    ctx.body = await deps.roomData.backfill(originOf(ctx), roomIdParam(ctx), from, limit);
+    ctx.body = await deps.roomData.backfill(originOf(ctx), await allowedRoom(ctx), from, limit);
   });
   router.post('/v1/get_missing_events/:roomId', auth, async (ctx) => {
     const body = objectBody(ctx);
@@ -91,7 +100,7 @@ export function federationRoutes(deps: FederationRoutesDeps): Router {
     };
     const limit = typeof body.limit === 'number' ? body.limit : 10;
     const minDepth = typeof body.min_depth === 'number' ? body.min_depth : 0;
-    ctx.body = await deps.roomData.missingEvents(originOf(ctx), roomIdParam(ctx), strings('earliest_events'), strings('latest_events'), limit, minDepth);
+    ctx.body = await deps.roomData.missingEvents(originOf(ctx), await allowedRoom(ctx), strings('earliest_events'), strings('latest_events'), limit, minDepth);
   });
 
   for (const membership of ['join', 'leave', 'knock'] as const) {
@@ -100,27 +109,27 @@ export function federationRoutes(deps: FederationRoutesDeps): Router {
       if (!isAcceptableUserId(userId)) throw MatrixError.invalidParam(`${userId} is not a user ID`);
       const ver = ctx.query.ver;
       const versions = (Array.isArray(ver) ? ver : ver === undefined ? ['1'] : [ver]).map(String);
-      ctx.body = await deps.memberships.makeMembership(originOf(ctx), roomIdParam(ctx), userId, membership, versions);
+      ctx.body = await deps.memberships.makeMembership(originOf(ctx), await allowedRoom(ctx), userId, membership, versions);
     });
   }
   router.put('/v2/send_join/:roomId/:eventId', auth, async (ctx) => {
-    ctx.body = await deps.memberships.sendMembership(originOf(ctx), roomIdParam(ctx), String(ctx.params.eventId), 'join', objectBody(ctx));
+    ctx.body = await deps.memberships.sendMembership(originOf(ctx), await allowedRoom(ctx), String(ctx.params.eventId), 'join', objectBody(ctx));
   });
   router.put('/v1/send_join/:roomId/:eventId', auth, async (ctx) => {
     // v1 wraps the same answer in [200, body].
-    ctx.body = [200, await deps.memberships.sendMembership(originOf(ctx), roomIdParam(ctx), String(ctx.params.eventId), 'join', objectBody(ctx))];
+    ctx.body = [200, await deps.memberships.sendMembership(originOf(ctx), await allowedRoom(ctx), String(ctx.params.eventId), 'join', objectBody(ctx))];
   });
   router.put('/v2/send_leave/:roomId/:eventId', auth, async (ctx) => {
-    ctx.body = await deps.memberships.sendMembership(originOf(ctx), roomIdParam(ctx), String(ctx.params.eventId), 'leave', objectBody(ctx));
+    ctx.body = await deps.memberships.sendMembership(originOf(ctx), await allowedRoom(ctx), String(ctx.params.eventId), 'leave', objectBody(ctx));
   });
   router.put('/v1/send_leave/:roomId/:eventId', auth, async (ctx) => {
-    ctx.body = [200, await deps.memberships.sendMembership(originOf(ctx), roomIdParam(ctx), String(ctx.params.eventId), 'leave', objectBody(ctx))];
+    ctx.body = [200, await deps.memberships.sendMembership(originOf(ctx), await allowedRoom(ctx), String(ctx.params.eventId), 'leave', objectBody(ctx))];
   });
   router.put('/v1/send_knock/:roomId/:eventId', auth, async (ctx) => {
-    ctx.body = await deps.memberships.sendMembership(originOf(ctx), roomIdParam(ctx), String(ctx.params.eventId), 'knock', objectBody(ctx));
+    ctx.body = await deps.memberships.sendMembership(originOf(ctx), await allowedRoom(ctx), String(ctx.params.eventId), 'knock', objectBody(ctx));
   });
   router.put('/v2/invite/:roomId/:eventId', auth, async (ctx) => {
-    ctx.body = await deps.memberships.receiveInvite(originOf(ctx), roomIdParam(ctx), String(ctx.params.eventId), objectBody(ctx));
+    ctx.body = await deps.memberships.receiveInvite(originOf(ctx), await allowedRoom(ctx), String(ctx.params.eventId), objectBody(ctx));
   });
 
   router.get('/v1/query/profile', auth, (ctx) => {
