@@ -292,6 +292,7 @@ export class SyncHandler {
     }
 
     let sourcesHaveNews = false;
+    const partial: Partial<Record<SyncSourceStream, number>> = {};
     for (const stream of SOURCE_STREAMS) {
       const source = this.sources.get(stream);
       if (!source) continue;
@@ -305,8 +306,14 @@ export class SyncHandler {
         newlyLeftRoomIds: newlyLeft,
         filter,
       };
-      if (await source.addToSync(context, response)) sourcesHaveNews = true;
+      const outcome = await source.addToSync(context, response);
+      if (outcome === true) sourcesHaveNews = true;
+      else if (outcome !== false) {
+        sourcesHaveNews = true;
+        partial[stream] = outcome.upTo;
+      }
     }
+    if (Object.keys(partial).length > 0) response.next_batch = encodeSyncToken({ ...now, ...partial });
 
     const rooms = response.rooms;
     const hasNews =

@@ -27,12 +27,19 @@ export interface SyncStreamContext {
   readonly filter: SyncFilter;
 }
 
+/** A stream source covered (from, upTo] only, upTo < to: always news (the client must come back at once). */
+export interface PartialSync {
+  readonly upTo: number;
+}
+
 export interface SyncStreamSource {
   /** The stream's current position: the one a new `next_batch` carries. */
   currentPosition(): number;
   /**
    * Adds this stream's part to `response` for (from, to]. Returns true when it added news, so that a waiting
-   * /sync answers now (key counts that are always sent are not news).
+   * /sync answers now (key counts that are always sent are not news); or, when it could add only part of the
+   * stream (a per-response limit), a PartialSync with the position it covered, which `next_batch` then carries
+   * so that the client's next /sync gets the rest.
    */
-  addToSync(context: SyncStreamContext, response: SyncResponse): Promise<boolean>;
+  addToSync(context: SyncStreamContext, response: SyncResponse): Promise<boolean | PartialSync>;
 }

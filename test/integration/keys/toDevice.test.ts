@@ -1,7 +1,8 @@
 /**
  * Send-to-device messaging over real HTTP: delivered by /sync in order, deleted once the next sync
  * acknowledges them (and delivered again to a sync that retries an older token), idempotent per sending
- * device and transaction ID, `*` for every device, unknown devices and remote users dropped, waiting syncs
+ * device and transaction ID, `*` for every device, unknown devices dropped, remote users' messages queued for
+ * their server, waiting syncs
  * woken, malformed requests refused.
  */
 import { test } from 'node:test';
@@ -47,7 +48,7 @@ test('an initial sync delivers pending messages; a retried request (same device,
   assert.equal(initial.to_device?.events.length, 2);
 });
 
-test('`*` reaches every device of the user; a message for a named device wins; unknown devices and remote users are dropped', async (t) => {
+test('`*` reaches every device of the user; a message for a named device wins; unknown devices are dropped; remote users’ go to their server', async (t) => {
   const hs = await startTestHomeserver(t);
   const alice = await e2eeUser(hs, 'alice');
   const bob = await e2eeUser(hs, 'bob');
@@ -62,6 +63,13 @@ test('`*` reaches every device of the user; a message for a named device wins; u
   assert.deepEqual((await sync(bob.api)).to_device?.events.map((e) => e.content), [{ to: 'all' }]);
   assert.deepEqual((await sync(bobPhone.api)).to_device?.events.map((e) => e.content), [{ to: 'phone' }]);
   assert.equal(hs.homeserver.storage.stores.deviceInbox.pendingCount(bob.user.userId, 'GHOST'), 0);
+  const queued = hs.homeserver.storage.stores.db
+    .prepare("SELECT content FROM federation_outbox WHERE destination = 'remote.example' AND edu_type = 'm.direct_to_device'")
+    .pluck()
+    .all() as string[];
+  assert.equal(queued.length, 1, 'one EDU for the remote server');
+  const edu = JSON.parse(queued[0]!) as { sender: string; type: string; messages: Record<string, unknown> };
+  assert.deepEqual([edu.sender, edu.type, edu.messages], [alice.user.userId, 'm.test', { '@carol:remote.example': { '*': { to: 'remote' } } }]);
 });
 
 test('a waiting /sync wakes up when a to-device message arrives', async (t) => {
@@ -85,4 +93,25 @@ test('malformed /sendToDevice requests are refused', async (t) => {
   // A refused request does not burn its transaction ID.
   await alice.api.ok('PUT', send('m.test', 'a'), { messages: { [bob.user.userId]: { [bob.user.deviceId]: { ok: true } } } });
   assert.equal((await sync(bob.api)).to_device?.events.length, 1);
+});
+
+test('at most 100 to-device messages per /sync: the rest follow in the next ones, in order, none twice', async (t) => {
+  const { alice, bob } = await twoE2eeUsers(t);
+  const first = await sync(bob.api);
+  for (let i = 0; i < 250; i++) {
+    await alice.api.ok('PUT', `${CLIENT}/sendToDevice/org.example.n/n${i}`, { messages: { [bob.user.userId]: { [bob.user.deviceId]: { i } } } });
+  }
+  const received: number[] = [];
+  let token = first.next_batch;
+  const sizes: number[] = [];
+  for (let round = 0; round < 4; round++) {
+    // A long timeout: a cut response must come back at once all the same.
+    const body = await sync(bob.api, token, round < 3 ? 20_000 : 0);
+    const events = body.to_device?.events ?? [];
+    sizes.push(events.length);
+    received.push(...events.map((e) => e.content.i as number));
+    token = body.next_batch;
+  }
+  assert.deepEqual(sizes, [100, 100, 50, 0]);
+  assert.deepEqual(received, Array.from({ length: 250 }, (_, i) => i));
 });
