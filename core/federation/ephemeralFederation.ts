@@ -11,12 +11,19 @@ import type { TypingHandler } from '../handlers/typing/typingHandler.ts';
 import type { ReceiptsHandler } from '../handlers/receipts/receiptsHandler.ts';
 import type { PresenceHandler } from '../handlers/presence/presenceHandler.ts';
 import { isPresenceState } from '../storage/databases/main/presenceStore.ts';
+import type { EventsPersistenceController } from '../storage/controllers/eventsPersistenceController.ts';
 import type { FederationSender } from './federationSender.ts';
 import type { TransactionReceiver } from './transactionReceiver.ts';
 import type { RoomDataServer } from './roomDataServer.ts';
 import type { ServerAclChecker } from './serverAcl.ts';
 
+/** How long after a remote join the joining server is sent our users' presence. */
+export const PRESENCE_ON_JOIN_DELAY_MS = 2_000;
+
 export class EphemeralFederation {
+  private stopPresenceOnJoin: (() => void) | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
   constructor(
     private readonly stores: DataStores,
     private readonly roomData: RoomDataServer,
@@ -89,6 +96,47 @@ export class EphemeralFederation {
 
   private async toRoomServers(roomId: string, send: (destination: string) => void): Promise<void> {
     for (const host of await this.roomData.joinedHosts(roomId)) if (host !== this.stores.serverName) send(host);
+  }
+
+  /**
+   * When a user of another server joins one of our rooms, that server is told the presence of our users in the
+   * room who are not offline (as Synapse does), rather than learning it only at their next change.
+   */
+  sendPresenceOnJoin(persistence: EventsPersistenceController, presence: PresenceHandler): void {
+    this.stopPresenceOnJoin = persistence.onPersisted((batch) => {
+      if (batch.backfilled) return;
+      const joinedServers = new Set<string>();
+      for (const { event, context } of batch.events) {
+        if (event.type !== 'm.room.member' || event.membership !== 'join' || event.stateKey === null || context.rejectedReason !== null) continue;
+        const server = domainOf(event.stateKey);
+        if (server !== null && server !== this.stores.serverName) joinedServers.add(server);
+      }
+      if (joinedServers.size === 0) return;
+      // The joining server keeps the join only once our send_join answer reached it, and ignores presence of users
+      // it shares no room with: give it a moment rather than race it.
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        void this.presenceOfRoom(batch.roomId, presence).then((push) => {
+          if (push.length > 0) for (const server of joinedServers) this.sender.sendEdu(server, 'm.presence', { push });
+        });
+      }, PRESENCE_ON_JOIN_DELAY_MS);
+      timer.unref();
+      this.timers.add(timer);
+    });
+  }
+
+  /** Stops sending presence to joining servers (the server is stopping). */
+  stop(): void {
+    this.stopPresenceOnJoin?.();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** `m.presence` push entries of the room's local users who are not offline. */
+  private async presenceOfRoom(roomId: string, presence: PresenceHandler): Promise<JsonObject[]> {
+    const members = await this.stores.members.getUsersInRoom(roomId);
+    const local = new Set(members.filter((m) => domainOf(m) === this.stores.serverName));
+    return presence.presenceForSync(local, null, presence.currentPosition()).map((e) => ({ user_id: e.sender, ...e.content }) as JsonObject);
   }
 
   private sharesRoomWithLocalUser(userId: string): boolean {

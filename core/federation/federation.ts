@@ -192,6 +192,7 @@ export class Federation {
   }
 
   async stop(): Promise<void> {
+    this.ephemeral.stop();
     this.deviceListSender.stop();
     await this.deviceListUpdater.stop();
     await this.sender.stop();

@@ -154,6 +154,20 @@ test('presence of users sharing a room crosses servers; spoofed presence is igno
   assert.equal(a!.homeserver.storage.stores.presence.get('@stranger:b.test'), null);
 });
 
+test('a server whose user joins a room learns the presence of the room’s users at once', async (t) => {
+  const [a, b] = await startFederatedServers(t, ['a.test', 'b.test']);
+  const alice = new ClientApi(a!.baseUrl, await createLoggedInUser(a!, 'alice'));
+  const bob = new ClientApi(b!.baseUrl, await createLoggedInUser(b!, 'bob'));
+  await alice.ok('PUT', `/_matrix/client/v3/presence/${enc(alice.userId)}/status`, { presence: 'online', status_msg: 'here before you' });
+  await alice.createRoom({ preset: 'public_chat', room_alias_name: 'lounge' });
+  await bob.join('#lounge:a.test');
+  const seen = await eventually(async () => {
+    const p = await bob.ok<{ presence: string; status_msg?: string }>('GET', `/_matrix/client/v3/presence/${enc(alice.userId)}/status`);
+    return p.presence === 'online' ? p : undefined;
+  }, 'B to learn alice’s presence');
+  assert.equal(seen.status_msg, 'here before you');
+});
+
 test('profiles of users on another server are fetched over federation', async (t) => {
   const [a, b] = await startFederatedServers(t, ['a.test', 'b.test']);
   const alice = new ClientApi(a!.baseUrl, await createLoggedInUser(a!, 'alice'));
