@@ -2,55 +2,10 @@
  * matrix-js-sdk 43 clients with Rust crypto, for end-to-end tests against a real server: quiet logging, an
  * in-memory crypto store, and helpers to wait for the client to reach a state.
  */
+import { quietSdkLogger } from '../../support/sdkRuntime.ts';
 import type { TestContext } from 'node:test';
 import { ClientEvent, createClient, type MatrixClient } from 'matrix-js-sdk';
-import { after } from 'node:test';
-import loglevel from 'loglevel';
-import { logger as sdkRootLogger, type Logger } from 'matrix-js-sdk/lib/logger.js';
 import type { LoggedInUser, RunningHomeserver } from '../../support/testHomeserver.ts';
-
-// Parts of the SDK log through loglevel loggers of their own whatever the client's logger is: existing ones are
-// silenced, and later children (made at debug level) inherit the root's silent method factory.
-for (const child of Object.values(loglevel.getLoggers())) child.setLevel('silent');
-const root = sdkRootLogger as unknown as loglevel.Logger;
-root.methodFactory = () => () => undefined;
-root.rebuild();
-
-// The SDK leaves timers behind that nothing clears: a timeout per HTTP request (up to 110 s after a sync) and a
-// five-minute wait on each event it could not decrypt. The server under test runs in this process too, so once
-// every test of the file has finished, no timer may keep the process alive.
-const timers: NodeJS.Timeout[] = [];
-const realSetTimeout = globalThis.setTimeout;
-globalThis.setTimeout = Object.assign(
-  (...args: Parameters<typeof realSetTimeout>) => {
-    const timer = realSetTimeout(...args);
-    timers.push(timer);
-    return timer;
-  },
-  realSetTimeout,
-) as typeof realSetTimeout;
-after(() => {
-  for (const timer of timers) timer.unref();
-});
-
-// matrix-js-sdk 43 uses Promise.withResolvers, which Node 22 has and Node 20 lacks: give the client library
-// what it expects (this touches only the client's runtime, not the server under test).
-const promiseStatics = Promise as unknown as { withResolvers?: unknown };
-promiseStatics.withResolvers ??= function withResolvers<T>() {
-  let resolve!: (value: T | PromiseLike<T>) => void;
-  let reject!: (reason?: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-};
-
-export function quietLogger(): Logger {
-  const noop = () => {};
-  const logger: Logger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, getChild: () => logger };
-  return logger;
-}
 
 /**
  * Makes clients for one test. Create the pool before the server: cleanup hooks run in the order they were
@@ -64,7 +19,7 @@ export function sdkClientPool(t: TestContext): { create(hs: RunningHomeserver, u
   return {
     /** A client for `user` with Rust crypto initialised in memory (not started: call `startSyncing`). */
     async create(hs, user) {
-      const client = createClient({ baseUrl: hs.baseUrl, accessToken: user.accessToken, userId: user.userId, deviceId: user.deviceId, logger: quietLogger() });
+      const client = createClient({ baseUrl: hs.baseUrl, accessToken: user.accessToken, userId: user.userId, deviceId: user.deviceId, logger: quietSdkLogger() });
       clients.push(client);
       await client.initRustCrypto({ useIndexedDB: false });
       return client;

@@ -3,44 +3,11 @@
  * long-polling incremental syncs), sees a room's history, and receives a message another user sends as a live
  * `RoomEvent.Timeline`; its own message comes back once, matched to its local echo by transaction ID.
  */
+import { quietSdkLogger } from '../../support/sdkRuntime.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClientEvent, RoomEvent, createClient, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
-import { logger as sdkLogger, type Logger } from 'matrix-js-sdk/lib/logger.js';
 import { createRoom, join, message, twoUsers, type RunningHomeserver } from './syncTestKit.ts';
-
-// matrix-js-sdk 43 queues sends with Promise.withResolvers, which Node 22 has and Node 20 lacks: give the
-// client library what it expects (this touches only the client's runtime, not the server under test).
-const promiseStatics = Promise as unknown as { withResolvers?: unknown };
-promiseStatics.withResolvers ??= function withResolvers<T>() {
-  let resolve!: (value: T | PromiseLike<T>) => void;
-  let reject!: (reason?: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-};
-
-// matrix-js-sdk arms a watchdog timer per request (the /sync timeout plus 80 s) and leaves it running when the
-// client stops; unref such long timers so that they do not hold this test process open for two minutes.
-const originalSetTimeout = globalThis.setTimeout;
-globalThis.setTimeout = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-  const timer = originalSetTimeout(callback, ms, ...args);
-  if ((ms ?? 0) >= 60_000) timer.unref();
-  return timer;
-}) as unknown as typeof setTimeout;
-
-// Parts of the client log through its global logger whatever the client was given; its children copy its
-// method factory, so a silent one keeps the test output readable.
-(sdkLogger as unknown as { methodFactory: () => () => void; rebuild(): void }).methodFactory = () => () => {};
-(sdkLogger as unknown as { rebuild(): void }).rebuild();
-
-const quiet = (): Logger => {
-  const noop = () => {};
-  const logger: Logger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, getChild: () => logger };
-  return logger;
-};
 
 function waitFor<T>(register: (resolve: (value: T) => void) => () => void): Promise<T> {
   return new Promise((resolve) => {
@@ -57,7 +24,7 @@ test('matrix-js-sdk syncs and receives a message from another user live', { time
   await join(hs, roomId, bob.userId);
   await message(hs, roomId, alice.userId, 'history');
 
-  const client: MatrixClient = createClient({ baseUrl: hs.baseUrl, accessToken: bob.accessToken, userId: bob.userId, deviceId: bob.deviceId, logger: quiet() });
+  const client: MatrixClient = createClient({ baseUrl: hs.baseUrl, accessToken: bob.accessToken, userId: bob.userId, deviceId: bob.deviceId, logger: quietSdkLogger() });
   try {
     await exercise(client, hs, roomId, alice.userId);
   } finally {
