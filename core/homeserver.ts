@@ -33,7 +33,7 @@ import { ServerKeyDocument } from './federation/serverKeyDocument.ts';
 import { createClientApp } from './http/clientApp.ts';
 import { errorResponses } from './http/errorResponses.ts';
 import { versionsRoutes } from './http/client/versionsRoutes.ts';
-import { wellKnownClientRoutes } from './http/client/wellKnownRoutes.ts';
+import { wellKnownClientRoutes, wellKnownSupportRoutes } from './http/client/wellKnownRoutes.ts';
 import { serverKeysRoutes } from './http/keys/serverKeysRoutes.ts';
 import { Logger } from './logging/logger.ts';
 import { Federation } from './federation/federation.ts';
@@ -67,6 +67,10 @@ import { timestampToEventRoutes } from './http/client/timestampToEventRoutes.ts'
 import { threePidRoutes } from './http/client/threePidRoutes.ts';
 import { accountDeactivationRoutes } from './http/client/accountDeactivationRoutes.ts';
 import { loginTokenRoutes } from './http/client/loginTokenRoutes.ts';
+import { openIdRoutes } from './http/client/openIdRoutes.ts';
+import { whoisRoutes } from './http/client/whoisRoutes.ts';
+import { mutualRoomsRoutes } from './http/client/mutualRoomsRoutes.ts';
+import { roomSummaryRoutes } from './http/client/roomSummaryRoutes.ts';
 import { AdminApi, type AdminApiOptions } from './http/admin/adminApi.ts';
 
 /** Reported by the federation version endpoint. */
@@ -237,6 +241,7 @@ export class Homeserver {
       routers: [
         versionsRoutes(),
         wellKnownClientRoutes(clientBaseUrl(this.config)),
+        wellKnownSupportRoutes(this.config.support),
         serverKeysRoutes(this.keyDocument),
         accountRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
         roomRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
@@ -268,6 +273,10 @@ export class Homeserver {
         threePidRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
         accountDeactivationRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
         loginTokenRoutes(this.handlers),
+        openIdRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
+        whoisRoutes(this.handlers),
+        mutualRoomsRoutes(this.handlers),
+        roomSummaryRoutes(this.handlers),
         ...this.admin.routers(this.config.limits.max_request_body_bytes),
       ],
     });

@@ -7,6 +7,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { isValidServerName } from '../events/identifiers.ts';
 import { ConfigError } from './configError.ts';
 import { ConfigReader } from './configReader.ts';
+import { readSupport } from './supportConfig.ts';
 import {
   DEFAULT_CONFIG,
   type FederationConfig,
@@ -30,28 +31,35 @@ export interface ConfigOverrides {
 
 const TOP_LEVEL_KEYS = [
   'server_name', 'data_dir', 'public_baseurl', 'client_listener', 'federation', 'relay', 'registration', 'limits',
-  'instance_name', 'stream_writers', 'instance_map', 'log_level', 'media', 'voip',
+  'instance_name', 'stream_writers', 'instance_map', 'log_level', 'media', 'voip', 'support',
 ] as const;
 
 export function loadConfigFile(path: string, overrides: ConfigOverrides = {}): HomeserverConfig {
+  return buildConfig(readYamlConfigFile(path), overrides);
+}
+
+/** The parsed YAML document of a config file (the homeserver's or the relay service's), unvalidated. */
+export function readYamlConfigFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new ConfigError('', `file ${path} cannot be read: ${(e as Error).message}`);
   }
-  return parseConfig(text, overrides);
+  return parseYamlDocument(text);
 }
 
 export function parseConfig(yamlText: string, overrides: ConfigOverrides = {}): HomeserverConfig {
-  let raw: unknown;
+  return buildConfig(parseYamlDocument(yamlText), overrides);
+}
+
+function parseYamlDocument(yamlText: string): unknown {
   try {
-    raw = parseYaml(yamlText);
+    return parseYaml(yamlText);
   } catch (e) {
     if (e instanceof YAMLParseError) throw new ConfigError('', `is not valid YAML: ${e.message.split('\n')[0]}`);
     throw e;
   }
-  return buildConfig(raw, overrides);
 }
 
 /** Validates a parsed document (or `{}` for pure defaults) and applies overrides. */
@@ -72,7 +80,7 @@ export function buildConfig(raw: unknown, overrides: ConfigOverrides = {}): Home
   }
 
   const registration = r.section('registration');
-  registration?.onlyKeys(['enabled', 'token']);
+  registration?.onlyKeys(['enabled', 'token', 'refreshable_access_token_lifetime_ms']);
   const limits = r.section('limits');
   limits?.onlyKeys(['max_request_body_bytes', 'max_upload_bytes']);
 
@@ -98,6 +106,9 @@ export function buildConfig(raw: unknown, overrides: ConfigOverrides = {}): Home
     registration: {
       enabled: registration?.boolean('enabled', false) ?? false,
       token: registration?.optionalString('token', null) ?? null,
+      refreshable_access_token_lifetime_ms:
+        registration?.integer('refreshable_access_token_lifetime_ms', DEFAULT_CONFIG.registration.refreshable_access_token_lifetime_ms, 1000, 365 * 86_400_000) ??
+        DEFAULT_CONFIG.registration.refreshable_access_token_lifetime_ms,
     },
     limits: {
       max_request_body_bytes:
@@ -107,6 +118,7 @@ export function buildConfig(raw: unknown, overrides: ConfigOverrides = {}): Home
     },
     media: readMedia(r),
     voip: readVoip(r),
+    support: readSupport(r),
     instance_name: instanceName,
     stream_writers: { events: eventsWriter },
     instance_map: instanceMap,

@@ -2,6 +2,7 @@
  * The homeserver's configuration: the shape of the YAML file (snake_case, like Synapse's homeserver.yaml) and
  * its defaults. A config value here is always complete and validated; see configLoader.ts for how it is made.
  */
+import type { SupportConfig } from './supportConfig.ts';
 
 export interface ListenerConfig {
   readonly host: string;
@@ -41,6 +42,8 @@ export interface RegistrationConfig {
   readonly enabled: boolean;
   /** When set, registration requires this token (m.login.registration_token). */
   readonly token: string | null;
+  /** Lifetime of access tokens given to clients that support refresh tokens (Synapse's default: 5 minutes). */
+  readonly refreshable_access_token_lifetime_ms: number;
 }
 
 export interface LimitsConfig {
@@ -80,6 +83,8 @@ export interface HomeserverConfig {
   readonly media: MediaConfig;
   /** Null: no TURN server (the endpoint answers `{}`). */
   readonly voip: VoipConfig | null;
+  /** Null: `/.well-known/matrix/support` answers 404. */
+  readonly support: SupportConfig | null;
   /** This process's instance name; the single desktop process is `main`. */
   readonly instance_name: string;
   /** Which instance writes each stream (SEED-BEHAVIOURS.md §2). */
@@ -98,10 +103,11 @@ export const DEFAULT_CONFIG: HomeserverConfig = {
   client_listener: { host: '127.0.0.1', port: 8008 },
   federation: { listener: null, verify_certificates: true, resolve: {}, allow_insecure_http: false, trusted_key_servers: [], peer_relays: {} },
   relay: null,
-  registration: { enabled: false, token: null },
+  registration: { enabled: false, token: null, refreshable_access_token_lifetime_ms: 5 * 60_000 },
   limits: { max_request_body_bytes: 1024 * 1024, max_upload_bytes: 50 * 1024 * 1024 },
   media: { url_preview_enabled: false, url_preview_ip_allowlist: [] },
   voip: null,
+  support: null,
   instance_name: 'main',
   stream_writers: { events: 'main' },
   instance_map: {},

@@ -41,6 +41,8 @@ import { NotaryServer } from './notaryServer.ts';
 import { ServerAclChecker } from './serverAcl.ts';
 import type { ServerKeyDocument } from './serverKeyDocument.ts';
 import { notaryRoutes } from '../http/keys/notaryRoutes.ts';
+import { openIdUserInfoRoutes } from '../http/federation/openIdUserInfoRoutes.ts';
+import { OpenIdTokenHandler } from '../handlers/accounts/openIdTokenHandler.ts';
 import type { MediaRepository } from '../media/mediaRepository.ts';
 import { FederationMediaSource } from '../media/remoteMediaSource.ts';
 import { AddressPolicy } from '../media/addressPolicy.ts';
@@ -169,6 +171,7 @@ export class Federation {
   routes(): Router[] {
     return [
       notaryRoutes(this.notary, this.options.config.limits.max_request_body_bytes),
+      openIdUserInfoRoutes(new OpenIdTokenHandler(this.options.storage.stores)),
       federationRoutes({
         serverName: this.options.signer.serverName,
         keyRing: this.keyRing,

@@ -1,5 +1,6 @@
 /** Answers other servers' queries about our users and aliases: profiles, alias lookups, and the public room list. */
 import type { DataStores } from '../storage/databases/mainDataStore.ts';
+import type { JsonObject } from '../crypto/canonicalJson.ts';
 import { domainOf } from '../events/identifiers.ts';
 import { MatrixError } from '../handlers/matrixError.ts';
 import type { RoomDirectoryHandler, PublicRoomsResponse } from '../handlers/rooms/roomDirectoryHandler.ts';
@@ -12,16 +13,15 @@ export class FederationQueryServer {
     private readonly roomData: RoomDataServer,
   ) {}
 
-  profile(userId: string, field: string | null): { displayname?: string; avatar_url?: string } {
+  /** The whole profile (extended fields included), or only `field` of it (nothing when that field is not set). */
+  profile(userId: string, field: string | null): JsonObject {
     if (domainOf(userId) !== this.stores.serverName) throw MatrixError.invalidParam('That user is not on this server');
-    if (field !== null && field !== 'displayname' && field !== 'avatar_url') throw MatrixError.invalidParam('field must be displayname or avatar_url');
     const user = this.stores.users.getUser(userId);
     if (!user || user.deactivated) throw MatrixError.notFound('Profile was not found');
-    const profile = this.stores.profiles.getProfile(userId);
-    const result: { displayname?: string; avatar_url?: string } = {};
-    if (profile?.displayName && field !== 'avatar_url') result.displayname = profile.displayName;
-    if (profile?.avatarUrl && field !== 'displayname') result.avatar_url = profile.avatarUrl;
-    return result;
+    const profile = this.stores.profiles.getFullProfile(userId);
+    if (field === null) return profile;
+    const value = profile[field];
+    return value === undefined ? {} : { [field]: value };
   }
 
   async directory(alias: string): Promise<{ room_id: string; servers: string[] }> {

@@ -229,16 +229,19 @@ export class RemoteMembership implements RemoteMembershipPort {
     await this.deps.persistence.persistEvents([{ event: leave, context: OUTLIER_CONTEXT }]);
   }
 
-  /** Another server's user's profile through query/profile; 404 when that server does not know them. */
-  async getProfile(userId: string): Promise<{ displayname?: string; avatar_url?: string }> {
+  /**
+   * Another server's user's profile through query/profile; 404 when that server does not know them. Extended
+   * fields pass through as they are; a display name or avatar that is not a string is dropped.
+   */
+  async getProfile(userId: string): Promise<JsonObject> {
     const server = domainOf(userId);
     if (!server) throw MatrixError.invalidParam(`${userId} is not a user ID`);
     const answer = await this.federationCall(server, () =>
-      this.deps.client.request<{ displayname?: unknown; avatar_url?: unknown }>(server, { method: 'GET', path: '/_matrix/federation/v1/query/profile', query: { user_id: userId } }),
+      this.deps.client.request<unknown>(server, { method: 'GET', path: '/_matrix/federation/v1/query/profile', query: { user_id: userId } }),
     );
-    const profile: { displayname?: string; avatar_url?: string } = {};
-    if (typeof answer.displayname === 'string') profile.displayname = answer.displayname;
-    if (typeof answer.avatar_url === 'string') profile.avatar_url = answer.avatar_url;
+    if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) return {};
+    const profile: JsonObject = { ...(answer as JsonObject) };
+    for (const key of ['displayname', 'avatar_url']) if (typeof profile[key] !== 'string') delete profile[key];
     return profile;
   }
 

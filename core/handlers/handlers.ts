@@ -56,6 +56,10 @@ import { SpaceHierarchyHandler } from './spaces/spaceHierarchyHandler.ts';
 import { RoomUpgradeHandler } from './upgrades/roomUpgradeHandler.ts';
 import { TimestampToEventHandler } from './rooms/timestampToEventHandler.ts';
 import { AccountDeactivationHandler } from './accounts/accountDeactivationHandler.ts';
+import { OpenIdTokenHandler } from './accounts/openIdTokenHandler.ts';
+import { WhoisHandler } from './admin/whoisHandler.ts';
+import { MutualRoomsHandler } from './rooms/mutualRoomsHandler.ts';
+import { RoomSummaryHandler } from './rooms/roomSummaryHandler.ts';
 
 export interface HandlersOptions {
   readonly config: HomeserverConfig;
@@ -122,12 +126,16 @@ export class Handlers {
   readonly roomUpgrades: RoomUpgradeHandler;
   readonly timestampToEvent: TimestampToEventHandler;
   readonly accountDeactivation: AccountDeactivationHandler;
+  readonly openIdTokens: OpenIdTokenHandler;
+  readonly whois: WhoisHandler;
+  readonly mutualRooms: MutualRoomsHandler;
+  readonly roomSummaries: RoomSummaryHandler;
 
   constructor(options: HandlersOptions) {
     const { config, storage } = options;
     const stores = storage.stores;
     this.serverName = options.signer.serverName;
-    this.tokens = new AccessTokenHandler(stores, storage.invalidations);
+    this.tokens = new AccessTokenHandler(stores, storage.invalidations, config.registration.refreshable_access_token_lifetime_ms);
     this.passwords = new PasswordAuthenticator(stores.users, this.serverName);
     this.reauth = new UserInteractiveAuth({ 'm.login.password': this.passwords.stage });
     this.login = new LoginHandler(this.serverName, clientBaseUrl(config), this.passwords, this.tokens);
@@ -198,5 +206,9 @@ export class Handlers {
     this.roomUpgrades = new RoomUpgradeHandler(stores, this.eventCreation);
     this.timestampToEvent = new TimestampToEventHandler(stores, this.visibility);
     this.accountDeactivation = new AccountDeactivationHandler(stores, this.reauth, this.tokens, this.memberships, options.log.child('accounts'));
+    this.openIdTokens = new OpenIdTokenHandler(stores);
+    this.whois = new WhoisHandler(stores);
+    this.mutualRooms = new MutualRoomsHandler(stores);
+    this.roomSummaries = new RoomSummaryHandler(stores, (roomIdOrAlias) => this.memberships.resolveRoom(roomIdOrAlias));
   }
 }

@@ -47,7 +47,9 @@ export type MatrixErrcode =
   | 'M_THREEPID_AUTH_FAILED'
   | 'M_THREEPID_DENIED'
   | 'M_EXCLUSIVE'
-  | 'M_DUPLICATE_ANNOTATION';
+  | 'M_DUPLICATE_ANNOTATION'
+  | 'M_PROFILE_TOO_LARGE'
+  | 'M_KEY_TOO_LARGE';
 
 export class MatrixError extends Error {
   override readonly name = 'MatrixError';

@@ -44,9 +44,9 @@ export interface LoggedInUser {
   readonly deviceId: string;
 }
 
-/** Creates an account and logs it in over HTTP. */
-export async function createLoggedInUser(running: RunningHomeserver, localpart: string, password = 'password'): Promise<LoggedInUser> {
-  const userId = await createUser(running, localpart, password);
+/** Creates an account (a server admin when `admin`) and logs it in over HTTP. */
+export async function createLoggedInUser(running: RunningHomeserver, localpart: string, password = 'password', admin = false): Promise<LoggedInUser> {
+  const userId = await createUser(running, localpart, password, admin);
   const response = await fetch(`${running.baseUrl}/_matrix/client/v3/login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

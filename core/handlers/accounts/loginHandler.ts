@@ -8,6 +8,7 @@ import { RateLimiter } from '../rateLimiter.ts';
 import type { AccessTokenHandler } from './accessTokenHandler.ts';
 import type { PasswordAuthenticator } from './passwordAuthenticator.ts';
 import { identifiedUserId } from './userIdentifier.ts';
+import { refreshFields, wantsRefreshToken } from './refreshTokenRequest.ts';
 
 export interface LoginResponse {
   readonly user_id: string;
@@ -15,6 +16,9 @@ export interface LoginResponse {
   readonly device_id: string;
   readonly home_server: string;
   readonly well_known: { readonly 'm.homeserver': { readonly base_url: string } };
+  /** When the client asked for refresh tokens (`refresh_token: true`); the access token then expires. */
+  readonly refresh_token?: string;
+  readonly expires_in_ms?: number;
 }
 
 export const LOGIN_FLOWS = [{ type: 'm.login.password' }] as const;
@@ -44,14 +48,16 @@ export class LoginHandler {
     if (displayName !== undefined && displayName !== null && typeof displayName !== 'string') {
       throw MatrixError.badJson('initial_device_display_name must be a string');
     }
+    const refreshable = wantsRefreshToken(body);
     if (typeof deviceId === 'string') this.tokens.revokeDevice(userId, deviceId);
-    const session = this.tokens.createSession(userId, typeof deviceId === 'string' ? deviceId : null, typeof displayName === 'string' ? displayName : null);
+    const session = this.tokens.createSession(userId, typeof deviceId === 'string' ? deviceId : null, typeof displayName === 'string' ? displayName : null, refreshable);
     return {
       user_id: userId,
       access_token: session.accessToken,
       device_id: session.deviceId,
       home_server: this.serverName,
       well_known: { 'm.homeserver': { base_url: this.baseUrl } },
+      ...refreshFields(session),
     };
   }
 }

@@ -13,12 +13,15 @@ import type { AccessTokenHandler } from './accessTokenHandler.ts';
 import { newDeviceId } from './accessTokenHandler.ts';
 import { registerLocalUser } from './localUserRegistration.ts';
 import { UserInteractiveAuth, type AuthStage } from './userInteractiveAuth.ts';
+import { refreshFields, wantsRefreshToken } from './refreshTokenRequest.ts';
 
 export interface RegisterResponse {
   readonly user_id: string;
   readonly home_server: string;
   readonly access_token?: string;
   readonly device_id?: string;
+  readonly refresh_token?: string;
+  readonly expires_in_ms?: number;
 }
 
 export class RegistrationHandler {
@@ -61,6 +64,7 @@ export class RegistrationHandler {
     if (username !== undefined && username !== null && typeof username !== 'string') throw MatrixError.badJson('username must be a string');
     const password = body.password;
     if (password !== undefined && password !== null && typeof password !== 'string') throw MatrixError.badJson('password must be a string');
+    const refreshable = wantsRefreshToken(body);
     // Check the name before making the client jump through authentication.
     if (typeof username === 'string') this.checkUsername(username);
     await this.uia.authenticate({ operation: 'POST /register', flows: this.flows, auth: body.auth });
@@ -74,8 +78,8 @@ export class RegistrationHandler {
     if (body.inhibit_login === true) return { user_id: userId, home_server: this.serverName };
     const deviceId = typeof body.device_id === 'string' && body.device_id !== '' ? body.device_id : null;
     const displayName = typeof body.initial_device_display_name === 'string' ? body.initial_device_display_name : null;
-    const session = this.tokens.createSession(userId, deviceId, displayName);
-    return { user_id: userId, home_server: this.serverName, access_token: session.accessToken, device_id: session.deviceId };
+    const session = this.tokens.createSession(userId, deviceId, displayName, refreshable);
+    return { user_id: userId, home_server: this.serverName, access_token: session.accessToken, device_id: session.deviceId, ...refreshFields(session) };
   }
 
   /** `GET /register/available`: throws M_USER_IN_USE or M_INVALID_USERNAME, else the name is free. */

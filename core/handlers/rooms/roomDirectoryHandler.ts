@@ -10,22 +10,10 @@ import { MatrixError } from '../matrixError.ts';
 import type { Requester } from '../requester.ts';
 import { RoomAccessChecker } from './roomAccess.ts';
 import { RoomStateReader } from './roomStateReader.ts';
-
-export interface PublicRoomsChunkEntry {
-  room_id: string;
-  num_joined_members: number;
-  world_readable: boolean;
-  guest_can_join: boolean;
-  join_rule?: string;
-  name?: string;
-  topic?: string;
-  avatar_url?: string;
-  canonical_alias?: string;
-  room_type?: string;
-}
+import { RoomSummaryReader, type RoomSummary } from './roomSummaryReader.ts';
 
 export interface PublicRoomsResponse {
-  chunk: PublicRoomsChunkEntry[];
+  chunk: RoomSummary[];
   total_room_count_estimate: number;
   next_batch?: string;
   prev_batch?: string;
@@ -34,10 +22,12 @@ export interface PublicRoomsResponse {
 export class RoomDirectoryHandler {
   private readonly state: RoomStateReader;
   private readonly access: RoomAccessChecker;
+  private readonly summaries: RoomSummaryReader;
 
   constructor(private readonly stores: DataStores) {
     this.state = new RoomStateReader(stores);
     this.access = new RoomAccessChecker(stores);
+    this.summaries = new RoomSummaryReader(stores);
   }
 
   private assertLocalAlias(alias: string): void {
@@ -96,8 +86,11 @@ export class RoomDirectoryHandler {
   }
 
   async publicRooms(options: { limit: number | null; since: string | null; searchTerm: string | null }): Promise<PublicRoomsResponse> {
-    const entries: PublicRoomsChunkEntry[] = [];
-    for (const roomId of this.stores.rooms.publicRoomIds()) entries.push(await this.describe(roomId));
+    const entries: RoomSummary[] = [];
+    for (const roomId of this.stores.rooms.publicRoomIds()) {
+      const described = await this.summaries.describe(roomId);
+      if (described) entries.push(described.summary);
+    }
     const term = options.searchTerm?.toLowerCase() ?? null;
     const matching = term
       ? entries.filter((e) => [e.name, e.topic, e.canonical_alias, e.room_id].some((v) => v?.toLowerCase().includes(term)))
@@ -115,31 +108,6 @@ export class RoomDirectoryHandler {
     if (offset + limit < matching.length) response.next_batch = `o${offset + limit}`;
     if (offset > 0) response.prev_batch = `o${Math.max(0, offset - limit)}`;
     return response;
-  }
-
-  private async describe(roomId: string): Promise<PublicRoomsChunkEntry> {
-    const get = async (type: string) => (await this.state.currentStateEvent(roomId, type, ''))?.event.content;
-    const members = await this.stores.members.getUsersInRoom(roomId);
-    const entry: PublicRoomsChunkEntry = {
-      room_id: roomId,
-      num_joined_members: members.length,
-      world_readable: (await get('m.room.history_visibility'))?.history_visibility === 'world_readable',
-      guest_can_join: (await get('m.room.guest_access'))?.guest_access === 'can_join',
-    };
-    const strings: [keyof PublicRoomsChunkEntry, string, string][] = [
-      ['name', 'm.room.name', 'name'],
-      ['topic', 'm.room.topic', 'topic'],
-      ['avatar_url', 'm.room.avatar', 'url'],
-      ['canonical_alias', 'm.room.canonical_alias', 'alias'],
-      ['join_rule', 'm.room.join_rules', 'join_rule'],
-    ];
-    for (const [field, type, key] of strings) {
-      const value = (await get(type))?.[key];
-      if (typeof value === 'string') (entry as unknown as Record<string, unknown>)[field] = value;
-    }
-    const roomType = (await get('m.room.create'))?.type;
-    if (typeof roomType === 'string') entry.room_type = roomType;
-    return entry;
   }
 
   private async mayEditCanonicalAlias(userId: string, roomId: string): Promise<boolean> {

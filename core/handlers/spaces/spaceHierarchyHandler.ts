@@ -1,8 +1,8 @@
 /**
  * `GET /rooms/{roomId}/hierarchy`: the rooms of a space, breadth first from the space, following
  * `m.space.child` state events (those with a non-empty `via`), ordered by their `order` then when they were
- * added. Only rooms the user may see are described (joined, invited, world-readable, or joinable: public or
- * knockable); a child the user may not see is left out with its own children. Rooms this server does not hold
+ * added. Only rooms the user may see are described (RoomPreviewPolicy: joined, invited, world-readable, or
+ * joinable); a child the user may not see is left out with its own children. Rooms this server does not hold
  * are not fetched from other servers. Paged with an offset bound to the query's parameters.
  */
 import type { JsonObject } from '../../crypto/canonicalJson.ts';
@@ -11,7 +11,8 @@ import type { StoredEvent } from '../../storage/databases/main/eventsReadStore.t
 import { encodeBase64Url } from '../../crypto/base64.ts';
 import { MatrixError } from '../matrixError.ts';
 import type { Requester } from '../requester.ts';
-import { RoomStateReader } from '../rooms/roomStateReader.ts';
+import { RoomSummaryReader, type RoomSummary } from '../rooms/roomSummaryReader.ts';
+import { RoomPreviewPolicy } from '../rooms/roomPreviewPolicy.ts';
 
 export const DEFAULT_HIERARCHY_LIMIT = 50;
 export const MAX_HIERARCHY_LIMIT = 100;
@@ -27,33 +28,31 @@ export interface HierarchyQuery {
   readonly from: string | null;
 }
 
-export interface HierarchyRoom extends JsonObject {
-  room_id: string;
-  num_joined_members: number;
-  world_readable: boolean;
-  guest_can_join: boolean;
+export interface HierarchyRoom extends RoomSummary {
   children_state: JsonObject[];
 }
 
 export class SpaceHierarchyHandler {
-  private readonly state: RoomStateReader;
+  private readonly summaries: RoomSummaryReader;
+  private readonly preview: RoomPreviewPolicy;
 
-  constructor(private readonly stores: DataStores) {
-    this.state = new RoomStateReader(stores);
+  constructor(stores: DataStores) {
+    this.summaries = new RoomSummaryReader(stores);
+    this.preview = new RoomPreviewPolicy(stores);
   }
 
   async hierarchy(requester: Requester, roomId: string, query: HierarchyQuery): Promise<{ rooms: HierarchyRoom[]; next_batch?: string }> {
     const maxDepth = Math.min(query.maxDepth ?? MAX_HIERARCHY_DEPTH, MAX_HIERARCHY_DEPTH);
     const binding = `${roomId}|${query.suggestedOnly}|${maxDepth}`;
     const offset = query.from === null ? 0 : parseFrom(query.from, binding);
-    if (!(await this.mayView(requester.userId, roomId))) throw MatrixError.forbidden('You cannot view this room or space');
+    if (!(await this.preview.mayPreview(requester.userId, roomId))) throw MatrixError.forbidden('You cannot view this room or space');
 
     const rooms: HierarchyRoom[] = [];
     const seen = new Set<string>([roomId]);
     const queue: { roomId: string; depth: number }[] = [{ roomId, depth: 0 }];
     while (queue.length > 0 && rooms.length < Math.min(offset + query.limit + 1, MAX_ROOMS_WALKED)) {
       const next = queue.shift()!;
-      if (next.depth > 0 && !(await this.mayView(requester.userId, next.roomId))) continue;
+      if (next.depth > 0 && !(await this.preview.mayPreview(requester.userId, next.roomId))) continue;
       const described = await this.describe(next.roomId, query.suggestedOnly);
       if (!described) continue;
       rooms.push(described.room);
@@ -70,44 +69,11 @@ export class SpaceHierarchyHandler {
     return response;
   }
 
-  /** Whether the user may see a room's summary: a member or invitee, or a world-readable or joinable room. */
-  private async mayView(userId: string, roomId: string): Promise<boolean> {
-    if ((await this.stores.events.getRoomVersionId(roomId)) === null) return false;
-    const membership = (await this.state.membership(roomId, userId))?.membership;
-    if (membership === 'join' || membership === 'invite') return true;
-    if (membership === 'ban') return false;
-    const visibility = (await this.state.currentStateEvent(roomId, 'm.room.history_visibility', ''))?.event.content.history_visibility;
-    if (visibility === 'world_readable') return true;
-    const joinRule = (await this.state.currentStateEvent(roomId, 'm.room.join_rules', ''))?.event.content.join_rule;
-    return joinRule === 'public' || joinRule === 'knock' || joinRule === 'knock_restricted';
-  }
-
   private async describe(roomId: string, suggestedOnly: boolean): Promise<{ room: HierarchyRoom; children: string[] } | null> {
-    const stateIds = await this.state.currentStateIds(roomId);
-    if (stateIds.size === 0) return null;
-    const events = await this.state.eventsOf(stateIds, (type) => type !== 'm.room.member');
-    const content = (type: string) => events.find((e) => e.event.type === type && e.event.stateKey === '')?.event.content;
-    const members = await this.stores.members.getUsersInRoom(roomId);
-    const room: HierarchyRoom = {
-      room_id: roomId,
-      num_joined_members: members.length,
-      world_readable: content('m.room.history_visibility')?.history_visibility === 'world_readable',
-      guest_can_join: content('m.room.guest_access')?.guest_access === 'can_join',
-      children_state: [],
-    };
-    const strings: [string, string, string][] = [
-      ['name', 'm.room.name', 'name'],
-      ['topic', 'm.room.topic', 'topic'],
-      ['avatar_url', 'm.room.avatar', 'url'],
-      ['canonical_alias', 'm.room.canonical_alias', 'alias'],
-      ['join_rule', 'm.room.join_rules', 'join_rule'],
-      ['room_type', 'm.room.create', 'type'],
-    ];
-    for (const [field, type, key] of strings) {
-      const value = content(type)?.[key];
-      if (typeof value === 'string') room[field] = value;
-    }
-    const children = events.filter((e) => e.event.type === 'm.space.child' && isChildLink(e, suggestedOnly)).sort(childOrder);
+    const described = await this.summaries.describe(roomId);
+    if (!described) return null;
+    const children = described.state.filter((e) => e.event.type === 'm.space.child' && isChildLink(e, suggestedOnly)).sort(childOrder);
+    const room: HierarchyRoom = { ...described.summary, children_state: [] };
     room.children_state = children.map((e) => ({
       type: e.event.type,
       state_key: e.event.stateKey!,

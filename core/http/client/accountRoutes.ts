@@ -1,6 +1,6 @@
 /**
- * Accounts: login, logout, whoami, registration (with username availability and registration-token validity),
- * password change and capabilities.
+ * Accounts: login, logout, whoami, token refresh, registration (with username availability and
+ * registration-token validity), password change and capabilities.
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -11,7 +11,7 @@ import type { PasswordChangeHandler } from '../../handlers/accounts/passwordChan
 import { DEFAULT_ROOM_VERSION, roomVersionCapabilities } from '../../events/roomVersions.ts';
 import { MatrixError } from '../../handlers/matrixError.ts';
 import { readJsonObject } from '../jsonBody.ts';
-import { queryString } from '../requestFields.ts';
+import { queryString, requireString } from '../requestFields.ts';
 import { clientV1, clientV3 } from './clientPaths.ts';
 import { requesterOf, requireAuth } from './clientAuthentication.ts';
 
@@ -33,6 +33,11 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
   });
   router.post(clientV3('/login'), async (ctx) => {
     ctx.body = await deps.login.login(await body(ctx), ctx.ip);
+  });
+  // Authenticated by the refresh token in the body, not by an access token (the old one may have expired).
+  router.post(clientV3('/refresh'), async (ctx) => {
+    const refreshed = deps.tokens.refresh(requireString(await body(ctx), 'refresh_token'));
+    ctx.body = { access_token: refreshed.accessToken, refresh_token: refreshed.refreshToken, expires_in_ms: refreshed.expiresInMs };
   });
   router.post(clientV3('/logout'), auth, (ctx) => {
     deps.tokens.logout(requesterOf(ctx));
@@ -80,6 +85,8 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
         'm.set_avatar_url': { enabled: true },
         'm.3pid_changes': { enabled: false },
         'm.get_login_token': { enabled: false },
+        // Every field, displayname and avatar_url included, may be changed by its owner.
+        'm.profile_fields': { enabled: true },
       },
     };
   });

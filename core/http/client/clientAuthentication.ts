@@ -33,6 +33,23 @@ export function requireAuth(tokens: AccessTokenHandler) {
   };
 }
 
+/**
+ * Middleware for endpoints where authentication is optional (the room summary): a request without a token goes
+ * on as anonymous, but a token that is given must be valid.
+ */
+export function optionalAuth(tokens: AccessTokenHandler) {
+  return async function optionalAuthMiddleware(ctx: Context, next: Next): Promise<void> {
+    const token = accessTokenOf(ctx);
+    if (token !== null) (ctx.state as AuthenticatedState).requester = await tokens.authenticate(token);
+    await next();
+  };
+}
+
+/** The requester of a route behind optionalAuth; null for an anonymous request. */
+export function optionalRequesterOf(ctx: Context): Requester | null {
+  return (ctx.state as Partial<AuthenticatedState>).requester ?? null;
+}
+
 /** The requester of an authenticated route. */
 export function requesterOf(ctx: Context): Requester {
   const requester = (ctx.state as Partial<AuthenticatedState>).requester;

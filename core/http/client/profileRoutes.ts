@@ -1,8 +1,7 @@
-/** Profiles: read anyone's (local) profile, change your own display name and avatar. */
+/** Profiles: read anyone's profile or one field of it; set and delete fields of your own. */
 import Router from '@koa/router';
 import type { AccessTokenHandler } from '../../handlers/accounts/accessTokenHandler.ts';
 import type { ProfileHandler } from '../../handlers/profile/profileHandler.ts';
-import { MatrixError } from '../../handlers/matrixError.ts';
 import { readJsonObject } from '../jsonBody.ts';
 import { clientV3 } from './clientPaths.ts';
 import { requesterOf, requireAuth } from './clientAuthentication.ts';
@@ -20,20 +19,17 @@ export function profileRoutes(deps: ProfileRoutesDeps): Router {
   router.get(clientV3('/profile/:userId'), async (ctx) => {
     ctx.body = await deps.profiles.getProfile(String(ctx.params.userId));
   });
-  for (const field of ['displayname', 'avatar_url'] as const) {
-    router.get(clientV3(`/profile/:userId/${field}`), async (ctx) => {
-      const profile = await deps.profiles.getProfile(String(ctx.params.userId));
-      if (profile[field] === undefined) throw MatrixError.notFound(`The user has no ${field}`);
-      ctx.body = { [field]: profile[field] };
-    });
-    router.put(clientV3(`/profile/:userId/${field}`), auth, async (ctx) => {
-      const body = await readJsonObject(ctx, { maxBytes: deps.maxBodyBytes });
-      if (!(field in body)) throw MatrixError.missingParam(`Missing ${field}`);
-      const userId = String(ctx.params.userId);
-      if (field === 'displayname') await deps.profiles.setDisplayName(requesterOf(ctx), userId, body[field]);
-      else await deps.profiles.setAvatarUrl(requesterOf(ctx), userId, body[field]);
-      ctx.body = {};
-    });
-  }
+  router.get(clientV3('/profile/:userId/:keyName'), async (ctx) => {
+    ctx.body = await deps.profiles.getField(String(ctx.params.userId), String(ctx.params.keyName));
+  });
+  router.put(clientV3('/profile/:userId/:keyName'), auth, async (ctx) => {
+    const body = await readJsonObject(ctx, { maxBytes: deps.maxBodyBytes });
+    await deps.profiles.setField(requesterOf(ctx), String(ctx.params.userId), String(ctx.params.keyName), body);
+    ctx.body = {};
+  });
+  router.delete(clientV3('/profile/:userId/:keyName'), auth, async (ctx) => {
+    await deps.profiles.deleteField(requesterOf(ctx), String(ctx.params.userId), String(ctx.params.keyName));
+    ctx.body = {};
+  });
   return router;
 }

@@ -14,6 +14,8 @@ import { PersistEventsStore } from './main/persistEventsStore.ts';
 import { UsersStore } from './main/usersStore.ts';
 import { DevicesStore } from './main/devicesStore.ts';
 import { AccessTokensStore } from './main/accessTokensStore.ts';
+import { RefreshTokensStore } from './main/refreshTokensStore.ts';
+import { OpenIdTokensStore } from './main/openIdTokensStore.ts';
 import { RoomMembershipsWriteStore } from './main/roomMembershipsWriteStore.ts';
 import { RoomsStore } from './main/roomsStore.ts';
 import { DeviceListsStore } from './main/deviceListsStore.ts';
@@ -63,6 +65,9 @@ export class DataStores {
   readonly users: UsersStore;
   readonly devices: DevicesStore;
   readonly accessTokens: AccessTokensStore;
+  readonly refreshTokens: RefreshTokensStore;
+  /** OpenID tokens other services exchange for the user's ID. */
+  readonly openIdTokens: OpenIdTokensStore;
   readonly events: EventsReadStore;
   readonly roomState: RoomStateReadStore;
   readonly members: RoomMembersReadStore;
@@ -110,7 +115,9 @@ export class DataStores {
     this.groupCommit = new GroupCommitter(this.db);
     this.users = new UsersStore(this.db);
     this.devices = new DevicesStore(this.db);
-    this.accessTokens = new AccessTokensStore(this.db, this.caches);
+    this.refreshTokens = new RefreshTokensStore(this.db);
+    this.accessTokens = new AccessTokensStore(this.db, this.caches, this.refreshTokens);
+    this.openIdTokens = new OpenIdTokensStore(this.db);
     this.events = new EventsReadStore(this.db, this.caches);
     this.roomState = new RoomStateReadStore(this.db, this.caches);
     this.stateGroups = new StateGroupsReadStore(this.db, this.caches);

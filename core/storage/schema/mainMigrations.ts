@@ -11,5 +11,8 @@ import { m0008Federation } from './m0008_federation.ts';
 import { m0009Media } from './m0009_media.ts';
 import { m0010EventRelationsAndSearch } from './m0010_event_relations_and_search.ts';
 import { m0011PushersAndReports } from './m0011_pushers_and_reports.ts';
+import { m0012RefreshTokens } from './m0012_refresh_tokens.ts';
+import { m0013OpenIdTokens } from './m0013_openid_tokens.ts';
+import { m0014ProfileFields } from './m0014_profile_fields.ts';
 
-export const MAIN_MIGRATIONS: readonly Migration[] = [m0001Accounts, m0002EventsAndState, m0003DeviceLists, m0004Sync, m0005Push, m0006Rooms, m0007E2ee, m0008Federation, m0009Media, m0010EventRelationsAndSearch, m0011PushersAndReports];
+export const MAIN_MIGRATIONS: readonly Migration[] = [m0001Accounts, m0002EventsAndState, m0003DeviceLists, m0004Sync, m0005Push, m0006Rooms, m0007E2ee, m0008Federation, m0009Media, m0010EventRelationsAndSearch, m0011PushersAndReports, m0012RefreshTokens, m0013OpenIdTokens, m0014ProfileFields];

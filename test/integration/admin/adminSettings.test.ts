@@ -60,7 +60,7 @@ test('settings: read, refused field by field with clear messages, saved to the c
   assert.match(text, /^# test config/, 'comments survive');
   const onDisk = loadConfigFile(server.configFile);
   assert.equal(onDisk.client_listener.port, 18555);
-  assert.deepEqual(onDisk.registration, { enabled: true, token: 'letmein' });
+  assert.deepEqual(onDisk.registration, { enabled: true, token: 'letmein', refreshable_access_token_lifetime_ms: 300_000 });
   assert.equal(onDisk.log_level, 'error', 'other settings survive');
   assert.equal(statSync(server.configFile).mode & 0o777, 0o600);
   // The running server is untouched until it restarts.

@@ -51,7 +51,7 @@ log_level: debug
   assert.deepEqual(config.federation.listener, { host: '127.0.0.1', port: 8448, tls_cert: '/c.pem', tls_key: '/k.pem' });
   assert.equal(config.federation.resolve['bob.test'], 'http://127.0.0.1:18448');
   assert.equal(config.relay?.secret, 's3cret');
-  assert.deepEqual(config.registration, { enabled: true, token: 'abc' });
+  assert.deepEqual(config.registration, { enabled: true, token: 'abc', refreshable_access_token_lifetime_ms: 300_000 });
   assert.equal(config.limits.max_request_body_bytes, 2048);
   assert.equal(clientBaseUrl(config), 'https://matrix.alice.example.org');
 });

@@ -1,16 +1,22 @@
 /**
  * Access tokens, stored as SHA-256 hashes (a copy of the database does not hand out sessions). Lookups by
- * token are cached; revoking a token invalidates its entry.
+ * token are cached; revoking a token invalidates its entry. Revoking the access token of a refreshable
+ * session revokes the rest of that session too (refreshTokensStore.ts).
  */
 import type { Database } from '../../engine/database.ts';
 import type { CacheRegistry } from '../../cache/cacheRegistry.ts';
 import type { CachedFunction } from '../../cache/cachedFunction.ts';
+import type { RefreshTokensStore } from './refreshTokensStore.ts';
 
 export interface TokenOwner {
   readonly tokenId: number;
   readonly userId: string;
   readonly deviceId: string;
   readonly validUntilMs: number | null;
+  /** The refresh token issued with this token, for refreshable sessions. */
+  readonly refreshTokenId: number | null;
+  /** The session's previous step is still live: the first use of this token retires it. */
+  readonly predecessorPending: boolean;
 }
 
 export class AccessTokensStore {
@@ -20,12 +26,28 @@ export class AccessTokensStore {
   constructor(
     private readonly db: Database,
     caches: CacheRegistry,
+    private readonly refreshTokens: RefreshTokensStore,
   ) {
     this.getTokenOwner = caches.cached({ name: 'getTokenOwner', maxEntries: 10_000 }, (tokenHash: string): TokenOwner | null => {
-      const row = this.db.prepare('SELECT id, user_id, device_id, valid_until_ms FROM access_tokens WHERE token_hash = ?').get(tokenHash) as
-        | { id: number; user_id: string; device_id: string; valid_until_ms: number | null }
+      const row = this.db
+        .prepare(
+          `SELECT a.id, a.user_id, a.device_id, a.valid_until_ms, a.refresh_token_id,
+             EXISTS (SELECT 1 FROM refresh_tokens p WHERE p.next_token_id = a.refresh_token_id) AS predecessor_pending
+           FROM access_tokens a WHERE a.token_hash = ?`,
+        )
+        .get(tokenHash) as
+        | { id: number; user_id: string; device_id: string; valid_until_ms: number | null; refresh_token_id: number | null; predecessor_pending: number }
         | undefined;
-      return row ? { tokenId: row.id, userId: row.user_id, deviceId: row.device_id, validUntilMs: row.valid_until_ms } : null;
+      return row
+        ? {
+            tokenId: row.id,
+            userId: row.user_id,
+            deviceId: row.device_id,
+            validUntilMs: row.valid_until_ms,
+            refreshTokenId: row.refresh_token_id,
+            predecessorPending: row.predecessor_pending === 1,
+          }
+        : null;
     });
   }
 
@@ -52,9 +74,10 @@ export class AccessTokensStore {
 
   private deleteWhere(where: string, ...params: (string | number)[]): string[] {
     return this.db.transaction(() => {
-      const hashes = this.db.prepare(`SELECT token_hash FROM access_tokens WHERE ${where}`).pluck().all(...params) as string[];
+      const rows = this.db.prepare(`SELECT token_hash, refresh_token_id FROM access_tokens WHERE ${where}`).all(...params) as { token_hash: string; refresh_token_id: number | null }[];
       this.db.prepare(`DELETE FROM access_tokens WHERE ${where}`).run(...params);
-      return hashes;
+      const refreshTokenIds = rows.flatMap((r) => (r.refresh_token_id === null ? [] : [r.refresh_token_id]));
+      return [...rows.map((r) => r.token_hash), ...this.refreshTokens.deleteSessions(refreshTokenIds)];
     })();
   }
 }

@@ -12,7 +12,10 @@ export class AccountDeactivationStore {
     this.db.transaction(() => {
       this.db.prepare('UPDATE users SET deactivated = 1, password_hash = NULL WHERE user_id = ?').run(userId);
       this.db.prepare('DELETE FROM pushers WHERE user_id = ?').run(userId);
-      if (erase) this.db.prepare('UPDATE profiles SET displayname = NULL, avatar_url = NULL WHERE user_id = ?').run(userId);
+      if (erase) {
+        this.db.prepare('UPDATE profiles SET displayname = NULL, avatar_url = NULL WHERE user_id = ?').run(userId);
+        this.db.prepare('DELETE FROM profile_fields WHERE user_id = ?').run(userId);
+      }
     })();
   }
 }
