@@ -2,6 +2,7 @@
  * The command line: `npm run server -- <command>`.
  *   serve [--config FILE] [--data-dir DIR] [--server-name NAME] [--host H] [--port P] [--admin-token-file FILE]
  *   register-user --data-dir DIR --user NAME --password PW [--admin] [--config FILE] [--server-name NAME]
+ *   relay --config FILE
  * Exit codes: 0 ok, 1 failure (message on stderr), 2 usage error.
  */
 import { parseArgs } from 'node:util';
@@ -16,6 +17,9 @@ import { UsersStore } from './storage/databases/main/usersStore.ts';
 import { registerLocalUser } from './handlers/accounts/localUserRegistration.ts';
 import { MatrixError } from './handlers/matrixError.ts';
 import { writeAdminTokenFile } from './http/admin/adminToken.ts';
+import { loadRelayServiceConfig } from './config/relayServiceConfig.ts';
+import { RelayService } from './relay/relayService.ts';
+import type { Logger } from './logging/logger.ts';
 
 const USAGE = `usage: npm run server -- <command> [options]
 
@@ -23,6 +27,7 @@ commands:
   serve          [--config FILE] [--data-dir DIR] [--server-name NAME] [--host H] [--port P]
                  [--admin-token-file FILE]  (writes this launch's desktop admin token, for the UI at /_desktop/)
   register-user  --data-dir DIR --user NAME --password PW [--admin] [--config FILE] [--server-name NAME]
+  relay          --config FILE  (the relay service: mailboxes and live tunnels for its tenants)
 `;
 
 class UsageError extends Error {}
@@ -61,16 +66,31 @@ async function serve(args: string[]): Promise<void> {
     homeserver.log.info(`desktop UI: ${clientUrlOf(address)}/_desktop/#token=<the token in ${values['admin-token-file']}>`);
   }
   process.stdout.write(`listening on ${clientUrlOf(address)}\n`);
+  stopOnSignals(homeserver);
+}
 
+/** `relay --config FILE`: the relay service, until a signal. */
+async function relay(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' } }, strict: true });
+  if (!values.config) throw new UsageError('relay needs --config FILE');
+  const service = RelayService.open({ config: loadRelayServiceConfig(values.config) });
+  const address = await service.listen();
+  const tls = service.config.listener.tls_cert !== null;
+  process.stdout.write(`listening on ${clientUrlOf(address, tls ? 'https' : 'http')}\n`);
+  stopOnSignals(service);
+}
+
+/** Stops cleanly on SIGTERM or SIGINT, then exits (1 if stopping failed). */
+function stopOnSignals(server: { readonly log: Logger; stop(): Promise<void> }): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    homeserver.log.info(`${signal} received; stopping`);
-    homeserver.stop().then(
+    server.log.info(`${signal} received; stopping`);
+    server.stop().then(
       () => process.exit(0),
       (e) => {
-        homeserver.log.error('error while stopping', e);
+        server.log.error('error while stopping', e);
         process.exit(1);
       },
     );
@@ -79,9 +99,9 @@ async function serve(args: string[]): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-function clientUrlOf(address: AddressInfo): string {
+function clientUrlOf(address: AddressInfo, scheme: 'http' | 'https' = 'http'): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
+  return `${scheme}://${host}:${address.port}`;
 }
 
 async function registerUser(args: string[]): Promise<void> {
@@ -123,6 +143,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'serve':
         await serve(rest);
         return 0;
+      case 'relay':
+        await relay(rest);
+        return 0;
       case 'register-user':
         await registerUser(rest);
         return 0;
@@ -156,5 +179,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 const code = await main(process.argv.slice(2));
-// `serve` keeps running until a signal; other commands end here.
-if (process.argv[2] !== 'serve' || code !== 0) process.exitCode = code;
+// `serve` and `relay` keep running until a signal; other commands end here.
+if (!['serve', 'relay'].includes(process.argv[2] ?? '') || code !== 0) process.exitCode = code;

@@ -72,6 +72,8 @@ import { whoisRoutes } from './http/client/whoisRoutes.ts';
 import { mutualRoomsRoutes } from './http/client/mutualRoomsRoutes.ts';
 import { roomSummaryRoutes } from './http/client/roomSummaryRoutes.ts';
 import { AdminApi, type AdminApiOptions } from './http/admin/adminApi.ts';
+import { RelayClient, type RelayClientOptions } from './relay/relayClient.ts';
+import { LoopbackForwarder } from './relay/loopbackForwarder.ts';
 
 /** Reported by the federation version endpoint. */
 export const SOFTWARE_VERSION = '0.1.0';
@@ -88,7 +90,11 @@ export interface HomeserverOptions {
   readonly passwordCost?: PasswordHashCost;
   /** The desktop admin API's token, settings file, desktop hooks and renderer directory (core/http/admin/adminApi.ts). */
   readonly admin?: AdminApiOptions;
+  /** Tuning of the relay client (backoff, mailbox polling), for tests. */
+  readonly relayClient?: RelayClientTuning;
 }
+
+export type RelayClientTuning = Partial<Pick<RelayClientOptions, 'pollIntervalMs' | 'backoff' | 'scheduler'>>;
 
 export class Homeserver {
   private readonly servers: Server[] = [];
@@ -109,6 +115,9 @@ export class Homeserver {
   /** The desktop UI's API under /_desktop/api/ on the client listener; `admin.token` is this launch's token. */
   readonly admin: AdminApi;
   private federationAddress: AddressInfo | null = null;
+  private relay: RelayClient | null = null;
+  private relayTunnelTarget: LoopbackForwarder | null = null;
+  private relayClientOptions: RelayClientTuning = {};
 
   private constructor(
     readonly config: HomeserverConfig,
@@ -194,6 +203,11 @@ export class Homeserver {
     );
   }
 
+  /** The relay client (tunnel and mailbox), when `relay` is configured; present once listening. */
+  get relayClient(): RelayClient | null {
+    return this.relay;
+  }
+
   /** The federation listener's address, once listening (when `federation.listener` is configured). */
   get federationListenerAddress(): AddressInfo | null {
     return this.federationAddress;
@@ -211,7 +225,9 @@ export class Homeserver {
     const keyDocument = new ServerKeyDocument({ serverName: dataDirectory.serverName, signingKey: dataDirectory.signingKey });
     const authChains = new EventAuthReadStore(dataDirectory.db);
     const stateResolver = options.stateResolver ?? new RoomStateResolver({ authChains, rejections: authChains });
-    return new Homeserver(options.config, dataDirectory, log, keyDocument, stateResolver, options.passwordCost, options.admin);
+    const homeserver = new Homeserver(options.config, dataDirectory, log, keyDocument, stateResolver, options.passwordCost, options.admin);
+    homeserver.relayClientOptions = options.relayClient ?? {};
+    return homeserver;
   }
 
   get serverName(): string {
@@ -313,19 +329,45 @@ export class Homeserver {
     const federation = this.federation;
     if (!federation) return;
     const listener = this.config.federation.listener;
+    const relay = this.config.relay;
+    if (!listener && !relay) {
+      await federation.start();
+      return;
+    }
+    const app = new Koa();
+    app.silent = true;
+    app.use(errorResponses(this.log.child('federation-http')));
+    app.use(bodySizeLimit(Math.max(this.config.limits.max_request_body_bytes, 4 * 1024 * 1024)));
+    for (const router of [serverKeysRoutes(this.keyDocument), ...federation.routes()]) {
+      app.use(router.routes());
+      app.use(router.allowedMethods({ throw: true }));
+    }
     if (listener) {
-      const app = new Koa();
-      app.silent = true;
-      app.use(errorResponses(this.log.child('federation-http')));
-      app.use(bodySizeLimit(Math.max(this.config.limits.max_request_body_bytes, 4 * 1024 * 1024)));
-      for (const router of [serverKeysRoutes(this.keyDocument), ...federation.routes()]) {
-        app.use(router.routes());
-        app.use(router.allowedMethods({ throw: true }));
-      }
       const tls = listener.tls_cert && listener.tls_key ? { cert: readFileSync(listener.tls_cert), key: readFileSync(listener.tls_key) } : null;
       this.federationAddress = await this.startServer(app, listener.host, listener.port, tls);
     }
     await federation.start();
+    if (relay) {
+      // Requests from the relay's tunnel are replayed into the same app on a loopback port only the tunnel uses.
+      const tunnelTarget = new LoopbackForwarder((await this.startServer(app, '127.0.0.1', 0)).port);
+      const relayClient = new RelayClient({
+        relay,
+        serverName: this.serverName,
+        client: federation.client,
+        keyRing: federation.keyRing,
+        transactions: federation.transactions,
+        events: federation.receiver,
+        handler: (request) => tunnelTarget.handle(request),
+        verifyCertificates: this.config.federation.verify_certificates,
+        allowInsecureHttp: this.config.federation.allow_insecure_http,
+        log: this.log.child('relay'),
+        ...this.relayClientOptions,
+      });
+      this.relay = relayClient;
+      this.relayTunnelTarget = tunnelTarget;
+      this.admin.setRelayStatusSource(relayClient);
+      relayClient.start();
+    }
   }
 
   private async startServer(app: Koa, host: string, port: number, tls: { cert: Buffer; key: Buffer } | null = null): Promise<AddressInfo> {
@@ -349,6 +391,8 @@ export class Homeserver {
     this.shutdown.abort();
     this.admin.stop();
     await this.replicationClient?.stop();
+    await this.relay?.stop();
+    this.relayTunnelTarget?.close();
     await this.federation?.stop();
     await Promise.all(
       servers.map(

@@ -46,6 +46,7 @@ import { OpenIdTokenHandler } from '../handlers/accounts/openIdTokenHandler.ts';
 import type { MediaRepository } from '../media/mediaRepository.ts';
 import { FederationMediaSource } from '../media/remoteMediaSource.ts';
 import { AddressPolicy } from '../media/addressPolicy.ts';
+import { relayFallbackSender } from '../relay/relayFallbackSender.ts';
 
 export interface FederationOptions {
   readonly config: HomeserverConfig;
@@ -93,7 +94,8 @@ export class Federation {
     const { config, storage, signer, log } = options;
     const stores = storage.stores;
     this.resolver = new ServerResolver({
-      staticMap: config.federation.resolve,
+      // Our own relay is where its `url` says (an explicit resolve entry still wins).
+      staticMap: config.relay ? { [config.relay.server_name]: config.relay.url, ...config.federation.resolve } : config.federation.resolve,
       fetchWellKnown: (hostname) => fetchWellKnown(hostname, config.federation.verify_certificates),
     });
     this.client = new FederationHttpClient({
@@ -137,7 +139,14 @@ export class Federation {
     this.queries = new FederationQueryServer(stores, options.directory, this.roomData);
     this.transactions = new TransactionReceiver(stores.db, this.receiver, log.child('federation-in'));
     this.outbox = new FederationOutboxStore(stores.db);
-    this.sender = new FederationSender({ stores, outbox: this.outbox, client: this.client, log: log.child('federation-out') });
+    this.sender = new FederationSender({
+      stores,
+      outbox: this.outbox,
+      client: this.client,
+      log: log.child('federation-out'),
+      // Destinations that name a relay get their transactions deposited there while they are unreachable.
+      ...(Object.keys(config.federation.peer_relays).length > 0 ? { fallback: relayFallbackSender(this.client, config.federation.peer_relays) } : {}),
+    });
     this.ephemeral = new EphemeralFederation(stores, this.roomData, this.sender, this.acl);
     this.mediaSource = new FederationMediaSource(this.client, new AddressPolicy(config.media.url_preview_ip_allowlist));
     this.backfiller = new Backfiller(stores, this.client, this.receiver, this.roomData, log.child('backfill'));
@@ -225,7 +234,7 @@ export class Federation {
 }
 
 /** `https://<hostname>/.well-known/matrix/server`'s `m.server`, or null (any failure, bad JSON, non-200). */
-function fetchWellKnown(hostname: string, verifyCertificates: boolean): Promise<string | null> {
+export function fetchWellKnown(hostname: string, verifyCertificates: boolean): Promise<string | null> {
   return new Promise((resolve) => {
     const request = httpsRequest(
       { host: hostname, port: 443, path: '/.well-known/matrix/server', method: 'GET', timeout: 10_000, rejectUnauthorized: verifyCertificates },

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { loadOrCreateSigningKey, type SigningKey } from '../crypto/signingKey.ts';
 import { openDatabase, type Database } from './engine/database.ts';
-import { applyMigrations } from './engine/migrations.ts';
+import { applyMigrations, type Migration } from './engine/migrations.ts';
 import { MAIN_MIGRATIONS } from './schema/mainMigrations.ts';
 
 export const DATABASE_FILE = 'homeserver.db';
@@ -30,15 +30,19 @@ export interface OpenDataDirectoryOptions {
   /** The configured server name; null to use the one stored in the directory (or `fallbackServerName` if new). */
   readonly serverName: string | null;
   readonly fallbackServerName?: string;
+  /** The schema to apply; the homeserver's by default (the relay service keeps its own, core/relay/schema/). */
+  readonly migrations?: readonly Migration[];
+  /** The database file's name inside the directory; `homeserver.db` by default. */
+  readonly databaseFile?: string;
 }
 
 export function openDataDirectory(dir: string, options: OpenDataDirectoryOptions): DataDirectory {
   const path = resolve(dir);
   mkdirSync(path, { recursive: true, mode: 0o700 });
-  const databasePath = join(path, DATABASE_FILE);
+  const databasePath = join(path, options.databaseFile ?? DATABASE_FILE);
   const db = openDatabase(databasePath);
   try {
-    applyMigrations(db, MAIN_MIGRATIONS);
+    applyMigrations(db, options.migrations ?? MAIN_MIGRATIONS);
     const serverName = pinServerName(db, options.serverName, options.fallbackServerName ?? 'localhost');
     const signingKey = loadOrCreateSigningKey(join(path, SIGNING_KEY_FILE));
     return { path, databasePath, db, serverName, signingKey, close: () => db.close() };

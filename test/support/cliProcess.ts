@@ -38,8 +38,13 @@ export function collect(child: ChildProcess): Promise<CliResult> {
 }
 
 /** Starts `serve` and resolves once it printed its "listening on" line. */
-export async function startServeProcess(t: TestContext, args: string[], options: { cwd?: string } = {}) {
-  const child = spawnCli(['serve', ...args], options);
+export function startServeProcess(t: TestContext, args: string[], options: { cwd?: string } = {}) {
+  return startListeningProcess(t, 'serve', args, options);
+}
+
+/** Starts a long-running command (`serve`, `relay`) and resolves once it printed its first line. */
+export async function startListeningProcess(t: TestContext, command: string, args: string[], options: { cwd?: string } = {}) {
+  const child = spawnCli([command, ...args], options);
   const done = collect(child);
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -55,7 +60,7 @@ export async function startServeProcess(t: TestContext, args: string[], options:
       }
     };
     child.stdout!.on('data', onData);
-    child.on('close', (code) => reject(new Error(`serve exited with ${code} before listening`)));
+    child.on('close', (code) => reject(new Error(`${command} exited with ${code} before listening`)));
   });
   return { child, firstLine, done };
 }

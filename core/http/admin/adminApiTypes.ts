@@ -62,6 +62,8 @@ export interface RelayStatus {
   /** Transactions waiting in our mailbox at the relay, when known. */
   readonly mailbox_pending: number | null;
   readonly last_connected_ts: number | null;
+  /** When our mailbox at the relay was last emptied. */
+  readonly last_pull_ts: number | null;
   readonly last_error: string | null;
   /** A sentence for the user, e.g. "not configured" or "connected". */
   readonly summary: string;

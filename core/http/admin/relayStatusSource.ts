@@ -1,7 +1,7 @@
 /**
- * Where the health page gets the relay's status. Until the relay client (issue 7) runs, the configuration is
- * all there is: "not configured", or configured but not running. The relay client implements
- * `RelayStatusSource` and is plugged in with `AdminApi.setRelayStatusSource`.
+ * Where the health page gets the relay's status. Without a running relay client, the configuration is all there
+ * is: "not configured", or configured but not running. The relay client (core/relay/relayClient.ts) implements
+ * `RelayStatusSource` and is plugged in with `AdminApi.setRelayStatusSource` when the server starts.
  */
 import type { RelayConfig } from '../../config/homeserverConfig.ts';
 import type { RelayStatus } from './adminApiTypes.ts';
@@ -19,8 +19,9 @@ export function configuredRelayStatus(relay: RelayConfig | null): RelayStatusSou
         connection: 'not_running',
         mailbox_pending: null,
         last_connected_ts: null,
+        last_pull_ts: null,
         last_error: null,
-        summary: 'configured; the relay client is not running in this version',
+        summary: 'configured; the relay client is not running',
       }
     : {
         configured: false,
@@ -29,6 +30,7 @@ export function configuredRelayStatus(relay: RelayConfig | null): RelayStatusSou
         connection: 'not_configured',
         mailbox_pending: null,
         last_connected_ts: null,
+        last_pull_ts: null,
         last_error: null,
         summary: 'not configured',
       };
