@@ -180,7 +180,7 @@ export class Homeserver {
       this.handlers.media.setRemote(this.federation.mediaSource);
       this.federation.ephemeral.attach(this.handlers.typing, this.handlers.receipts, this.handlers.presence, this.federation.transactions);
       this.federation.ephemeral.sendPresenceOnJoin(this.storage.persistence!, this.handlers.presence);
-      this.handlers.e2ee.keyQuery.setRemote(this.federation.remoteKeys);
+      this.handlers.e2ee.keyQuery.setRemote(this.federation.remoteKeys, this.federation.keyCache);
       this.handlers.e2ee.keyClaim.setRemote(this.federation.remoteKeys);
       const federation = this.federation;
       this.handlers.e2ee.toDevice.setRemoteSender((destination, content) => federation.sendToDevice(destination, content));

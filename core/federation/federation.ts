@@ -37,6 +37,8 @@ import { UserKeysServer } from './userKeysServer.ts';
 import { FederationRemoteKeys } from './federationRemoteKeys.ts';
 import { DeviceListSender } from './deviceListSender.ts';
 import { RemoteDeviceListUpdater } from './remoteDeviceListUpdater.ts';
+import { RemoteCrossSigningKeys } from './remoteCrossSigningKeys.ts';
+import { FederationKeyCache } from './federationKeyCache.ts';
 import { NotaryServer } from './notaryServer.ts';
 import { ServerAclChecker } from './serverAcl.ts';
 import type { ServerKeyDocument } from './serverKeyDocument.ts';
@@ -85,6 +87,8 @@ export class Federation {
   readonly remoteKeys: FederationRemoteKeys;
   readonly deviceListSender: DeviceListSender;
   readonly deviceListUpdater: RemoteDeviceListUpdater;
+  /** What /keys/query answers for remote users without asking their servers. */
+  readonly keyCache: FederationKeyCache;
   readonly notary: NotaryServer;
   readonly acl: ServerAclChecker;
   /** Fetches other servers' media for the media repository. */
@@ -154,10 +158,14 @@ export class Federation {
     this.userKeys = new UserKeysServer(stores, e2ee.keyQuery, e2ee.keyClaim);
     this.remoteKeys = new FederationRemoteKeys(this.client);
     this.deviceListSender = new DeviceListSender(stores, this.outbox, this.sender, e2ee.keyQuery, log.child('device-lists'));
+    const lists = new RemoteDeviceListsStore(stores.db);
+    const crossSigning = new RemoteCrossSigningKeys(stores.crossSigningKeys);
+    this.keyCache = new FederationKeyCache({ stores, lists, crossSigning, publisher: e2ee.deviceLists });
     this.deviceListUpdater = new RemoteDeviceListUpdater({
-      stores,
-      lists: new RemoteDeviceListsStore(stores.db),
+      lists,
       publisher: e2ee.deviceLists,
+      crossSigning,
+      cache: this.keyCache,
       client: this.client,
       log: log.child('device-lists'),
     });

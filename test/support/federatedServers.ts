@@ -37,3 +37,15 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Counts the federation requests `server` sends from now on whose path `matches`. */
+export function countFederationRequests(server: FederatedServer, matches: (path: string) => boolean): { count: number } {
+  const counter = { count: 0 };
+  const client = server.homeserver.federation!.client;
+  const original = client.request.bind(client);
+  client.request = ((destination, req) => {
+    if (matches(req.path)) counter.count++;
+    return original(destination, req);
+  }) as typeof client.request;
+  return counter;
+}

@@ -70,6 +70,11 @@ export class RemoteDeviceListsStore {
     );
   }
 
+  /** Whether the user's list waits to be fetched whole (so the cached one may be out of date). */
+  needsResync(userId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM device_lists_remote_resync WHERE user_id = ?').pluck().get(userId) !== undefined;
+  }
+
   /** Remembers that the user's list must be fetched whole (a gap in its updates, or a failed fetch). */
   markResyncNeeded(userId: string): void {
     this.db.prepare('INSERT OR IGNORE INTO device_lists_remote_resync (user_id, added_ts) VALUES (?, ?)').run(userId, this.now());
