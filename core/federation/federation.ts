@@ -200,6 +200,7 @@ export class Federation {
         acl: this.acl,
         maxBodyBytes: Math.max(this.options.config.limits.max_request_body_bytes, 4 * 1024 * 1024),
         softwareVersion: this.options.softwareVersion,
+        onVerifiedOrigin: (origin) => this.sender.destinationUp(origin),
         ...(this.options.media ? { media: this.options.media } : {}),
       }),
     ];
