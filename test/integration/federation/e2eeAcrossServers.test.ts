@@ -244,3 +244,32 @@ test('keys another server answers for users or devices other than those asked ab
   const claim = await alice.api.ok<{ one_time_keys: Record<string, unknown> }>('POST', `${CLIENT}/keys/claim`, { one_time_keys: { [bobId]: { GOOD: 'signed_curve25519' } } });
   assert.deepEqual(claim.one_time_keys, {});
 });
+
+test('a device-list update whose prev_id A does not hold makes A fetch the whole list; an old one is ignored', async (t) => {
+  const { a, b, bob } = await sharedRoom(t);
+  await uploadDeviceKeys(bob);
+  const remoteLists = new RemoteDeviceListsStore(a.homeserver.storage.stores.db);
+  const version = () => remoteLists.extremity(bob.user.userId);
+  await eventually(() => version() !== null && cachedDevices(a, bob.user.userId).includes(bob.user.deviceId), 'A to hold bob’s list');
+  const held = Number(version());
+  const sendEdu = async (txnId: string, content: JsonObject) => {
+    await b.homeserver.federation!.client.request('a.test', {
+      method: 'PUT',
+      path: `/_matrix/federation/v1/send/${txnId}`,
+      body: { origin: 'b.test', origin_server_ts: Date.now(), pdus: [], edus: [{ edu_type: 'm.device_list_update', content }] },
+    });
+    await a.homeserver.federation!.deviceListUpdater.idle();
+  };
+  const fetches = countListFetches(a);
+
+  // Older than what A holds: ignored, nothing fetched.
+  await sendEdu('old', { user_id: bob.user.userId, device_id: 'STALE', stream_id: held, prev_id: [held - 1], deleted: false });
+  assert.equal(fetches.count, 0);
+  assert.ok(!cachedDevices(a, bob.user.userId).includes('STALE'));
+
+  // A gap (prev_id A never saw): the update is not applied on trust, the list is fetched whole from B instead.
+  await sendEdu('gap', { user_id: bob.user.userId, device_id: 'GHOST', stream_id: held + 100, prev_id: [held + 50], deleted: false });
+  assert.equal(fetches.count, 1, 'one whole-list fetch');
+  assert.deepEqual(cachedDevices(a, bob.user.userId), [bob.user.deviceId], 'B’s list as B has it (no GHOST)');
+  assert.equal(version(), String(b.homeserver.storage.stores.deviceLists.deviceListVersionFor('a.test', bob.user.userId)));
+});
