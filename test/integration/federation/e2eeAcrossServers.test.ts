@@ -7,30 +7,14 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JsonObject } from '../../../core/crypto/canonicalJson.ts';
-import { xMatrixAuthorization } from '../../../core/federation/xMatrixAuthorization.ts';
 import { RemoteDeviceListsStore } from '../../../core/storage/databases/main/remoteDeviceListsStore.ts';
-import { validateResponse } from '../../support/openApi.ts';
+import { federationCall } from '../../support/federationCall.ts';
 import { countFederationRequests, eventually, startFederatedServers, type FederatedServer } from '../../support/federatedServers.ts';
 import { twoServerRoom, waitForDeviceListChange } from './twoServerRoom.ts';
 import { CLIENT, TestCrossSigning, TestDevice, e2eeUser, loginAgain, passwordAuth, sync, uploadDeviceKeys } from '../keys/e2eeTestKit.ts';
 
 const sharedRoom = (t: TestContext) => twoServerRoom(t, 'crypto');
 
-/** A request from `from` to `to`'s federation listener, signed by `from` (or not, with `signed: false`). */
-async function federationCall(from: FederatedServer, to: FederatedServer, method: string, uri: string, body?: JsonObject, signed = true) {
-  const headers: Record<string, string> = {};
-  if (signed) {
-    headers.Authorization = xMatrixAuthorization(
-      { method, uri, origin: from.serverName, destination: to.serverName, ...(body ? { content: body } : {}) },
-      from.homeserver.dataDirectory.signingKey,
-    );
-  }
-  if (body) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${to.federationUrl}${uri}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
-  const parsed = (await res.json()) as JsonObject;
-  assert.deepEqual(validateResponse('server-server', method, uri, res.status, parsed), [], `${method} ${uri} matches the spec`);
-  return { status: res.status, body: parsed };
-}
 
 function cachedDevices(server: FederatedServer, userId: string): string[] {
   return new RemoteDeviceListsStore(server.homeserver.storage.stores.db).devicesOf(userId).map((d) => d.deviceId);

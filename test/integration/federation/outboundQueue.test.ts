@@ -5,21 +5,13 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLoggedInUser } from '../../support/testHomeserver.ts';
 import { ClientApi } from '../../support/clientApi.ts';
-import { eventually, restartFederatedServer, startFederatedServers, type FederatedServer } from '../../support/federatedServers.ts';
+import { startFederatedRoom } from '../../support/federatedRoom.ts';
+import { eventually, restartFederatedServer, type FederatedServer } from '../../support/federatedServers.ts';
 
 const UNREACHABLE = 'http://127.0.0.1:9';
 
-async function roomOnA(t: TestContext) {
-  const [a, b] = await startFederatedServers(t, ['a.test', 'b.test']);
-  const alice = await createLoggedInUser(a!, 'alice');
-  const bob = new ClientApi(b!.baseUrl, await createLoggedInUser(b!, 'bob'));
-  const roomId = await new ClientApi(a!.baseUrl, alice).createRoom({ preset: 'public_chat', room_alias_name: 'queue' });
-  await bob.join('#queue:a.test');
-  await eventually(async () => (await a!.homeserver.storage.stores.members.getUsersInRoom(roomId)).includes(bob.userId), 'bob joined on A');
-  return { a: a!, b: b!, alice, bob, roomId };
-}
+const roomOnA = (t: TestContext) => startFederatedRoom(t, 'queue');
 
 const pendingFor = (server: FederatedServer, destination: string) =>
   server.homeserver.federation!.outbox.countsByDestination().find((c) => c.destination === destination)?.pending ?? 0;
@@ -34,8 +26,7 @@ async function bodiesOnB(bob: ClientApi, roomId: string): Promise<string[]> {
 }
 
 test('a server that comes back gets what waited for it at once, when its own request ends our backoff; in order, once', async (t) => {
-  const { a, b, alice, bob, roomId } = await roomOnA(t);
-  const aliceApi = new ClientApi(a.baseUrl, alice);
+  const { a, b, alice: aliceApi, bob, roomId } = await roomOnA(t);
   a.homeserver.federation!.resolver.setStatic('b.test', UNREACHABLE);
   for (let i = 1; i <= 5; i++) await aliceApi.text(roomId, `while away ${i}`);
   const outbox = a.homeserver.federation!.outbox;
@@ -57,8 +48,7 @@ test('a server that comes back gets what waited for it at once, when its own req
 });
 
 test('what waits for an unreachable server survives a restart of ours and arrives once, in order', async (t) => {
-  const { a, b, alice, bob, roomId } = await roomOnA(t);
-  const aliceApi = new ClientApi(a.baseUrl, alice);
+  const { a, b, alice: aliceApi, aliceLogin: alice, bob, roomId } = await roomOnA(t);
   a.homeserver.federation!.resolver.setStatic('b.test', UNREACHABLE);
   for (let i = 1; i <= 5; i++) await aliceApi.text(roomId, `before restart ${i}`);
   await eventually(() => pendingFor(a, 'b.test') === 5, 'five messages waiting for B');
