@@ -93,6 +93,7 @@ export class Federation {
   readonly acl: ServerAclChecker;
   /** Fetches other servers' media for the media repository. */
   readonly mediaSource: FederationMediaSource;
+  private stopWatchingMemberships: (() => void) | null = null;
 
   constructor(private readonly options: FederationOptions) {
     const { config, storage, signer, log } = options;
@@ -210,11 +211,13 @@ export class Federation {
     await this.sender.start(this.options.persistence);
     this.deviceListSender.start(this.options.e2ee.deviceLists);
     this.deviceListUpdater.start();
+    this.stopWatchingMemberships = this.keyCache.watchMemberships(this.options.persistence);
   }
 
   async stop(): Promise<void> {
     this.ephemeral.stop();
     this.deviceListSender.stop();
+    this.stopWatchingMemberships?.();
     await this.deviceListUpdater.stop();
     await this.sender.stop();
   }

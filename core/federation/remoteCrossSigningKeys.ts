@@ -78,6 +78,11 @@ export class RemoteCrossSigningKeys {
     return changed;
   }
 
+  /** Users of other servers whose keys we hold. */
+  heldUsers(ownServerName: string): string[] {
+    return this.keys.remoteUsers(ownServerName);
+  }
+
   /** Forgets the user's keys (we no longer share a room, so no updates would reach us). */
   forget(userId: string): void {
     this.keys.deleteKeys(userId, REMOTE_TYPES);

@@ -98,13 +98,24 @@ test('keys of a /user/keys/query answer are kept while the user shares a room; a
   assert.deepEqual(live.master_keys?.[bob.user.userId], cross.masterKey());
   assert.deepEqual(heldAt(a, bob.user.userId), { master: cross.masterKey(), self_signing: cross.selfSigningKey() });
 
-  // Bob leaves: nothing tells A of his changes any more, so what it held goes, and queries ask B.
+  // Bob leaves: nothing tells A of his changes any more, so what it held goes at once, and queries ask B.
+  const lists = new RemoteDeviceListsStore(a.homeserver.storage.stores.db);
   await bob.api.ok('POST', `${CLIENT}/rooms/${encodeURIComponent(roomId)}/leave`, {});
-  await eventually(async () => !(await a.homeserver.storage.stores.members.getUsersInRoom(roomId)).includes(bob.user.userId), 'bob gone on A');
+  await eventually(() => lists.extremity(bob.user.userId) === null && Object.keys(heldAt(a, bob.user.userId)).length === 0, 'A to forget bob');
   await query(alice, bob.user.userId);
   assert.equal(queries.count, 2);
   assert.deepEqual(heldAt(a, bob.user.userId), {}, 'not kept for a user sharing no room');
-  assert.equal(new RemoteDeviceListsStore(a.homeserver.storage.stores.db).extremity(bob.user.userId), null);
+});
+
+test('when our last user in a shared room leaves, what A held of the other server’s users is forgotten', async (t) => {
+  const { a, alice, bob, roomId } = await sharedRoom(t);
+  await uploadDeviceKeys(bob);
+  await uploadCrossSigning(bob, 'bob-pw', new TestCrossSigning(bob.user.userId));
+  const lists = new RemoteDeviceListsStore(a.homeserver.storage.stores.db);
+  await eventually(() => lists.extremity(bob.user.userId) !== null && heldAt(a, bob.user.userId).self_signing !== undefined, 'A to hold bob’s keys');
+  await alice.api.ok('POST', `${CLIENT}/rooms/${encodeURIComponent(roomId)}/leave`, {});
+  await eventually(() => lists.extremity(bob.user.userId) === null && Object.keys(heldAt(a, bob.user.userId)).length === 0, 'A to forget bob');
+  assert.deepEqual(lists.devicesOf(bob.user.userId), []);
 });
 
 test('a self-signing key not signed by the master key, and keys of another user, are not kept from EDUs', async (t) => {

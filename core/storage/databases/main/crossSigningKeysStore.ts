@@ -73,6 +73,11 @@ export class CrossSigningKeysStore {
     this.db.prepare('DELETE FROM e2e_cross_signing_keys WHERE user_id = ? AND key_type IN (SELECT value FROM json_each(?))').run(userId, JSON.stringify(types));
   }
 
+  /** Users of other servers whose keys we hold. */
+  remoteUsers(ownServerName: string): string[] {
+    return this.db.prepare('SELECT DISTINCT user_id FROM e2e_cross_signing_keys WHERE user_id NOT LIKE ?').pluck().all(`%:${ownServerName}`) as string[];
+  }
+
   /** Whether `publicKey` is one of the user's cross-signing public keys (device IDs must not collide with them). */
   isCrossSigningPublicKey(userId: string, publicKey: string): boolean {
     return this.db.prepare('SELECT 1 FROM e2e_cross_signing_keys WHERE user_id = ? AND public_key = ?').pluck().get(userId, publicKey) !== undefined;

@@ -85,6 +85,11 @@ export class RemoteDeviceListsStore {
     return this.db.prepare('SELECT user_id FROM device_lists_remote_resync ORDER BY added_ts, user_id LIMIT ?').pluck().all(limit) as string[];
   }
 
+  /** Users whose list (or its version, or a pending resync) we hold. */
+  heldUsers(): string[] {
+    return this.db.prepare('SELECT user_id FROM device_lists_remote_extremeties UNION SELECT user_id FROM device_lists_remote_resync').pluck().all() as string[];
+  }
+
   /** Forgets the user's list (we no longer share a room with them, so it would go stale unnoticed). */
   forget(userId: string): void {
     this.db.transaction(() => {
