@@ -180,7 +180,7 @@ export class Homeserver {
       this.handlers.media.setRemote(this.federation.mediaSource);
       this.federation.ephemeral.attach(this.handlers.typing, this.handlers.receipts, this.handlers.presence, this.federation.transactions);
       this.federation.ephemeral.sendPresenceOnJoin(this.storage.persistence!, this.handlers.presence);
-      this.handlers.e2ee.keyQuery.setRemote(this.federation.remoteKeys);
+      this.handlers.e2ee.keyQuery.setRemote(this.federation.remoteKeys, this.federation.keyCache);
       this.handlers.e2ee.keyClaim.setRemote(this.federation.remoteKeys);
       const federation = this.federation;
       this.handlers.e2ee.toDevice.setRemoteSender((destination, content) => federation.sendToDevice(destination, content));
@@ -374,6 +374,9 @@ export class Homeserver {
     const server = tls ? createHttpsServer(tls, app.callback()) : createServer(app.callback());
     // Long-polling requests (/sync, replication) can outlive Node's default request timeout.
     server.requestTimeout = 0;
+    // Node closes idle keep-alive connections after 5 s; a client reusing one just then gets ECONNRESET (seen under
+    // load). Clients drop idle connections well before a minute, so a longer window removes the race in practice.
+    server.keepAliveTimeout = 65_000;
     this.servers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -37,6 +37,8 @@ import { UserKeysServer } from './userKeysServer.ts';
 import { FederationRemoteKeys } from './federationRemoteKeys.ts';
 import { DeviceListSender } from './deviceListSender.ts';
 import { RemoteDeviceListUpdater } from './remoteDeviceListUpdater.ts';
+import { RemoteCrossSigningKeys } from './remoteCrossSigningKeys.ts';
+import { FederationKeyCache } from './federationKeyCache.ts';
 import { NotaryServer } from './notaryServer.ts';
 import { ServerAclChecker } from './serverAcl.ts';
 import type { ServerKeyDocument } from './serverKeyDocument.ts';
@@ -85,10 +87,13 @@ export class Federation {
   readonly remoteKeys: FederationRemoteKeys;
   readonly deviceListSender: DeviceListSender;
   readonly deviceListUpdater: RemoteDeviceListUpdater;
+  /** What /keys/query answers for remote users without asking their servers. */
+  readonly keyCache: FederationKeyCache;
   readonly notary: NotaryServer;
   readonly acl: ServerAclChecker;
   /** Fetches other servers' media for the media repository. */
   readonly mediaSource: FederationMediaSource;
+  private stopWatchingMemberships: (() => void) | null = null;
 
   constructor(private readonly options: FederationOptions) {
     const { config, storage, signer, log } = options;
@@ -154,10 +159,14 @@ export class Federation {
     this.userKeys = new UserKeysServer(stores, e2ee.keyQuery, e2ee.keyClaim);
     this.remoteKeys = new FederationRemoteKeys(this.client);
     this.deviceListSender = new DeviceListSender(stores, this.outbox, this.sender, e2ee.keyQuery, log.child('device-lists'));
+    const lists = new RemoteDeviceListsStore(stores.db);
+    const crossSigning = new RemoteCrossSigningKeys(stores.crossSigningKeys);
+    this.keyCache = new FederationKeyCache({ stores, lists, crossSigning, publisher: e2ee.deviceLists });
     this.deviceListUpdater = new RemoteDeviceListUpdater({
-      stores,
-      lists: new RemoteDeviceListsStore(stores.db),
+      lists,
       publisher: e2ee.deviceLists,
+      crossSigning,
+      cache: this.keyCache,
       client: this.client,
       log: log.child('device-lists'),
     });
@@ -192,6 +201,7 @@ export class Federation {
         acl: this.acl,
         maxBodyBytes: Math.max(this.options.config.limits.max_request_body_bytes, 4 * 1024 * 1024),
         softwareVersion: this.options.softwareVersion,
+        onVerifiedOrigin: (origin) => this.sender.destinationUp(origin),
         ...(this.options.media ? { media: this.options.media } : {}),
       }),
     ];
@@ -201,11 +211,13 @@ export class Federation {
     await this.sender.start(this.options.persistence);
     this.deviceListSender.start(this.options.e2ee.deviceLists);
     this.deviceListUpdater.start();
+    this.stopWatchingMemberships = this.keyCache.watchMemberships(this.options.persistence);
   }
 
   async stop(): Promise<void> {
     this.ephemeral.stop();
     this.deviceListSender.stop();
+    this.stopWatchingMemberships?.();
     await this.deviceListUpdater.stop();
     await this.sender.stop();
   }

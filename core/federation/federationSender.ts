@@ -102,6 +102,15 @@ export class FederationSender {
     for (const destination of others) this.poke(destination);
   }
 
+  /**
+   * A validly signed request came from `destination`: it is up again, so a backoff towards it ends and what
+   * waits for it goes now (Synapse resets its retry timings the same way) instead of at the next retry.
+   */
+  destinationUp(destination: string): void {
+    if (this.stopped || !this.options.outbox.clearBackoff(destination)) return;
+    this.poke(destination);
+  }
+
   /** The pending items per destination and their retry state, for the health page. */
   queueStatus(): { destination: string; pending: number; retryIntervalMs: number; failingSince: number | null }[] {
     return this.options.outbox.countsByDestination().map(({ destination, pending }) => {
@@ -271,15 +280,14 @@ export class FederationSender {
 
   private sleep(destination: string, ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const wake = () => {
         clearTimeout(timer);
+        // Gone once the sleep ends either way: a stale entry would swallow the next poke (no worker would start).
+        if (this.wakeUps.get(destination) === wake) this.wakeUps.delete(destination);
         resolve();
-      }
-      this.wakeUps.set(destination, () => {
-        this.wakeUps.delete(destination);
-        done();
-      });
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakeUps.set(destination, wake);
     });
   }
 }

@@ -4,19 +4,22 @@
  * - `m.device_list_update` EDUs are applied one by one per user, in order, when their `prev_id`s continue
  *   the version we hold; an update at or below that version is old and ignored; a gap (or a user never
  *   fetched) means fetching the whole list with `GET /user/devices/{userId}` instead;
- * - `m.signing_key_update` EDUs tell us a user's cross-signing keys changed;
- * - only users sharing a room with a local user are tracked: nobody here could use the rest.
+ * - `m.signing_key_update` EDUs carry a user's new cross-signing keys, which are kept (RemoteCrossSigningKeys),
+ *   as are those of whole-list fetches;
+ * - only users sharing a room with a local user are tracked: nobody here could use the rest, and what we held of
+ *   a user who no longer shares one is forgotten (their updates stop reaching us).
  * Every applied change is written to the device-list stream, so local clients sharing a room with the user
  * see them in `/sync`'s `device_lists.changed` and query their keys again. Fetches that fail are retried.
  */
 import type { JsonObject, JsonValue } from '../crypto/canonicalJson.ts';
 import { domainOf } from '../events/identifiers.ts';
-import type { DataStores } from '../storage/databases/mainDataStore.ts';
 import type { RemoteDeviceListsStore, RemoteDevice } from '../storage/databases/main/remoteDeviceListsStore.ts';
 import type { DeviceListPublisher } from '../handlers/devices/deviceListPublisher.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { FederationHttpClient } from './federationHttpClient.ts';
 import type { TransactionReceiver } from './transactionReceiver.ts';
+import type { RemoteCrossSigningKeys } from './remoteCrossSigningKeys.ts';
+import type { FederationKeyCache } from './federationKeyCache.ts';
 
 /** How often lists whose fetch failed are fetched again. */
 export const RESYNC_RETRY_INTERVAL_MS = 60_000;
@@ -35,9 +38,10 @@ function isAtOrBefore(streamId: string, extremity: string): boolean {
 }
 
 export interface RemoteDeviceListUpdaterOptions {
-  readonly stores: DataStores;
   readonly lists: RemoteDeviceListsStore;
   readonly publisher: DeviceListPublisher;
+  readonly crossSigning: RemoteCrossSigningKeys;
+  readonly cache: FederationKeyCache;
   readonly client: FederationHttpClient;
   readonly log: Logger;
 }
@@ -78,7 +82,7 @@ export class RemoteDeviceListUpdater {
     if (typeof streamId !== 'number' && typeof streamId !== 'string') return;
     const prevIds = Array.isArray(content.prev_id) ? content.prev_id.filter((p) => typeof p === 'number' || typeof p === 'string').map(String) : [];
     this.enqueue(userId, async () => {
-      if (!this.sharesRoomWithLocalUser(userId)) return;
+      if (!this.options.cache.tracked(userId)) return this.options.cache.forget(userId);
       const extremity = this.options.lists.extremity(userId);
       if (extremity !== null && isAtOrBefore(String(streamId), extremity)) return;
       const continues = extremity !== null && prevIds.every((p) => p === extremity);
@@ -97,16 +101,11 @@ export class RemoteDeviceListUpdater {
   receiveSigningKeyUpdate(origin: string, content: JsonObject): void {
     const userId = content.user_id;
     if (typeof userId !== 'string' || domainOf(userId) !== origin) return;
-    const publicKeys: string[] = [];
-    for (const field of ['master_key', 'self_signing_key'] as const) {
-      const key = content[field];
-      if (!isObject(key) || key.user_id !== userId || !isObject(key.keys)) continue;
-      publicKeys.push(...Object.keys(key.keys).map((id) => id.replace(/^ed25519:/, '')));
-    }
-    if (publicKeys.length === 0) return;
+    const update = { master: content.master_key, selfSigning: content.self_signing_key };
+    if (update.master === undefined && update.selfSigning === undefined) return;
     this.enqueue(userId, async () => {
-      if (!this.sharesRoomWithLocalUser(userId)) return;
-      this.options.publisher.remoteDevicesChanged(userId, () => publicKeys);
+      if (!this.options.cache.tracked(userId)) return this.options.cache.forget(userId);
+      this.options.publisher.remoteDevicesChanged(userId, () => this.options.crossSigning.apply(userId, update, false));
     });
   }
 
@@ -127,10 +126,9 @@ export class RemoteDeviceListUpdater {
       this.options.lists.markResyncNeeded(userId);
       return;
     }
-    // Cross-signing keys are not cached: announcing them as changed makes clients query them afresh.
     this.options.publisher.remoteDevicesChanged(userId, () => [
       ...this.options.lists.replaceList(userId, list.devices, list.streamId),
-      ...list.crossSigningPublicKeys,
+      ...this.options.crossSigning.apply(userId, { master: list.masterKey, selfSigning: list.selfSigningKey }, true),
     ]);
   }
 
@@ -138,11 +136,6 @@ export class RemoteDeviceListUpdater {
     for (const userId of this.options.lists.usersNeedingResync(RESYNCS_PER_RETRY)) {
       if (!this.queues.has(userId)) this.enqueue(userId, () => this.resync(userId));
     }
-  }
-
-  private sharesRoomWithLocalUser(userId: string): boolean {
-    const own = this.options.stores.serverName;
-    return this.options.stores.deviceListAudience.usersSharingRoomWith(userId).some((u) => domainOf(u) === own);
   }
 
   private enqueue(userId: string, work: () => Promise<void>): void {
@@ -169,7 +162,8 @@ function deviceOf(userId: string, deviceId: string, content: JsonObject): JsonOb
 interface ParsedUserDevices {
   readonly streamId: string;
   readonly devices: RemoteDevice[];
-  readonly crossSigningPublicKeys: string[];
+  readonly masterKey: JsonValue | undefined;
+  readonly selfSigningKey: JsonValue | undefined;
 }
 
 function parseUserDevices(userId: string, answer: unknown): ParsedUserDevices | null {
@@ -181,10 +175,5 @@ function parseUserDevices(userId: string, answer: unknown): ParsedUserDevices | 
     if (!isObject(entry) || typeof entry.device_id !== 'string' || entry.device_id === '') continue;
     devices.push({ deviceId: entry.device_id, content: deviceOf(userId, entry.device_id, entry) });
   }
-  const crossSigningPublicKeys: string[] = [];
-  for (const field of ['master_key', 'self_signing_key'] as const) {
-    const key = body[field];
-    if (isObject(key) && key.user_id === userId && isObject(key.keys)) crossSigningPublicKeys.push(...Object.keys(key.keys).map((id) => id.replace(/^ed25519:/, '')));
-  }
-  return { streamId: String(body.stream_id), devices, crossSigningPublicKeys };
+  return { streamId: String(body.stream_id), devices, masterKey: body.master_key, selfSigningKey: body.self_signing_key };
 }

@@ -167,7 +167,7 @@ export class Handlers {
     this.roomTags = new RoomTagsHandler(this.accountData);
     this.receipts = new ReceiptsHandler(stores, notifier);
     this.readMarkers = new ReadMarkersHandler(this.receipts, this.accountData);
-    this.typing = new TypingHandler(stores, notifier, notifier.shutdown);
+    this.typing = new TypingHandler(stores, notifier, notifier.shutdown, storage.persistence);
     this.presence = new PresenceHandler(stores, notifier, storage.persistence, notifier.shutdown);
     this.filters = new FilterHandler(stores.filters);
     this.e2ee = new E2eeHandlers({ stores, notifier, tokens: this.tokens, reauth: this.reauth, log: options.log });

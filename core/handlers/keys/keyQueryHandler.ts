@@ -2,8 +2,10 @@
  * `POST /keys/query`: devices' identity keys and cross-signing keys of the users asked for. Local users are
  * answered from storage: each device's keys with the signatures of it the requester may see and its display
  * name under `unsigned`; master and self-signing keys of every user; the user-signing key only of the
- * requester (end-to-end encryption module, "Key and signature security"). Remote users go to their servers
- * through RemoteKeys; a server that cannot be asked is listed under `failures`.
+ * requester (end-to-end encryption module, "Key and signature security"). Remote users whose device lists
+ * federation keeps current are answered from its cache (RemoteKeyCache), the others by their servers through
+ * RemoteKeys, whose cross-signing keys are then kept; a server that cannot be asked is listed under `failures`.
+ * A remote user's master key carries the requester's own signature of it, as a local user's does.
  */
 import type { JsonObject, JsonValue } from '../../crypto/canonicalJson.ts';
 import { domainOf, isAcceptableUserId } from '../../events/identifiers.ts';
@@ -12,7 +14,15 @@ import type { CrossSigningKeyType } from '../../storage/databases/main/crossSign
 import type { Logger } from '../../logging/logger.ts';
 import { MatrixError } from '../matrixError.ts';
 import type { Requester } from '../requester.ts';
-import { DEFAULT_REMOTE_TIMEOUT_MS, FEDERATION_UNAVAILABLE, MAX_REMOTE_TIMEOUT_MS, failureOf, type RemoteFailure, type RemoteKeys } from './remoteKeys.ts';
+import {
+  DEFAULT_REMOTE_TIMEOUT_MS,
+  FEDERATION_UNAVAILABLE,
+  MAX_REMOTE_TIMEOUT_MS,
+  failureOf,
+  type RemoteFailure,
+  type RemoteKeyCache,
+  type RemoteKeys,
+} from './remoteKeys.ts';
 import { signaturesByTarget, withSignatures } from './signatureMerge.ts';
 
 export interface KeyQueryResponse {
@@ -37,9 +47,12 @@ export class KeyQueryHandler {
     private readonly log: Logger,
   ) {}
 
+  private cache: RemoteKeyCache | null = null;
+
   /** Federation provides remote users' keys once it exists (it is composed after the handlers). */
-  setRemote(remote: RemoteKeys): void {
+  setRemote(remote: RemoteKeys, cache: RemoteKeyCache | null = null): void {
     this.remote = remote;
+    this.cache = cache;
   }
 
   async query(requester: Requester, body: JsonObject): Promise<KeyQueryResponse> {
@@ -54,7 +67,8 @@ export class KeyQueryHandler {
       else (remote.get(server) ?? remote.set(server, {}).get(server)!)[userId] = deviceIds;
     }
     this.addLocal(requester.userId, local, response);
-    await Promise.all([...remote].map(([server, users]) => this.addRemote(server, users, timeoutMs, response)));
+    await Promise.all([...remote].map(([server, users]) => this.addRemote(server, this.addCached(users, response), timeoutMs, response)));
+    this.addRequesterSignatures(requester.userId, [...remote.values()].flatMap((users) => Object.keys(users)), response);
     return response;
   }
 
@@ -105,7 +119,37 @@ export class KeyQueryHandler {
     })();
   }
 
+  /** Answers the users the cache holds current lists of; returns the others. */
+  private addCached(users: Record<string, readonly string[]>, response: KeyQueryResponse): Record<string, readonly string[]> {
+    if (this.cache === null) return users;
+    const rest: Record<string, readonly string[]> = {};
+    for (const [userId, deviceIds] of Object.entries(users)) {
+      const cached = this.cache.cachedKeys(userId, deviceIds);
+      if (cached === null) {
+        rest[userId] = deviceIds;
+        continue;
+      }
+      response.device_keys[userId] = cached.deviceKeys;
+      if (cached.masterKey !== null) response.master_keys[userId] = cached.masterKey;
+      if (cached.selfSigningKey !== null) response.self_signing_keys[userId] = cached.selfSigningKey;
+    }
+    return rest;
+  }
+
+  /** The requester's user-signing signatures of remote users' master keys (stored here, never federated). */
+  private addRequesterSignatures(requesterId: string, userIds: readonly string[], response: KeyQueryResponse): void {
+    for (const userId of userIds) {
+      const master = response.master_keys[userId];
+      const keys = master?.keys;
+      if (!isObject(keys)) continue;
+      const publicKeys = Object.values(keys).filter((k): k is string => typeof k === 'string');
+      const signatures = this.stores.crossSigningKeys.signaturesOf(userId, publicKeys, [requesterId]);
+      response.master_keys[userId] = withSignatures(master!, signatures);
+    }
+  }
+
   private async addRemote(server: string, users: Record<string, readonly string[]>, timeoutMs: number, response: KeyQueryResponse): Promise<void> {
+    if (Object.keys(users).length === 0) return;
     if (this.remote === null) {
       this.log.warn(`/keys/query for users of ${server}: federation is not available yet`);
       response.failures[server] = FEDERATION_UNAVAILABLE;
@@ -123,6 +167,7 @@ export class KeyQueryHandler {
           else if (value.user_id === userId) response[field][userId] = value;
         }
       }
+      for (const userId of Object.keys(users)) this.cache?.rememberCrossSigningKeys(userId, response.master_keys[userId], response.self_signing_keys[userId]);
     } catch (e) {
       this.log.warn(`/keys/query to ${server} failed: ${e instanceof Error ? e.message : String(e)}`);
       response.failures[server] = failureOf(e);

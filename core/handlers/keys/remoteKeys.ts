@@ -12,6 +12,25 @@ export interface RemoteKeys {
   claimKeys(destination: string, oneTimeKeys: Readonly<Record<string, Readonly<Record<string, string>>>>, timeoutMs: number): Promise<JsonObject>;
 }
 
+/** A remote user's keys as the device-list cache holds them. */
+export interface CachedUserKeys {
+  /** Device ID → device keys (only those asked for, or all). */
+  readonly deviceKeys: Record<string, JsonObject>;
+  readonly masterKey: JsonObject | null;
+  readonly selfSigningKey: JsonObject | null;
+}
+
+/**
+ * What federation knows of remote users' keys without asking (their device lists, kept current by
+ * `m.device_list_update` and `m.signing_key_update` EDUs while they share a room with one of our users).
+ */
+export interface RemoteKeyCache {
+  /** The user's keys when the cached list is current, or null: ask their server. */
+  cachedKeys(userId: string, deviceIds: readonly string[]): CachedUserKeys | null;
+  /** Cross-signing keys of the user as their server just answered a query (kept while the user is tracked). */
+  rememberCrossSigningKeys(userId: string, master: JsonObject | undefined, selfSigning: JsonObject | undefined): void;
+}
+
 /** The `failures` entry of a server whose users' keys could not be fetched. */
 export interface RemoteFailure {
   readonly status: number;

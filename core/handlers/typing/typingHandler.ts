@@ -2,9 +2,11 @@
  * Typing notifications: who is typing in which room, kept in memory only (they are worthless after a restart)
  * with a timer per typist. Every change moves the in-memory `typing` stream and wakes the room's /sync waiters;
  * a room remembers the stream position of its last change so that an incremental sync sends its `m.typing` only
- * when it changed. Only joined members may type, and only as themselves.
+ * when it changed. Only joined members may type, and only as themselves; a member who leaves the room (left,
+ * kicked, banned; ours or another server's) stops typing at once, as in Synapse, rather than when the timer ends.
  */
 import type { DataStores } from '../../storage/databases/mainDataStore.ts';
+import type { EventsPersistenceController, PersistedBatch } from '../../storage/controllers/eventsPersistenceController.ts';
 import type { Notifier } from '../../replication/notifier.ts';
 import { MatrixError } from '../matrixError.ts';
 import type { Requester } from '../requester.ts';
@@ -33,10 +35,12 @@ export class TypingHandler {
     private readonly stores: DataStores,
     private readonly notifier: Notifier,
     shutdown: AbortSignal,
+    persistence: EventsPersistenceController | null = null,
   ) {
     shutdown.addEventListener('abort', () => {
       for (const room of this.rooms.values()) for (const timer of room.typists.values()) clearTimeout(timer);
     });
+    persistence?.onPersisted((batch) => this.stopLeavers(batch));
   }
 
   /** `PUT /rooms/{roomId}/typing/{userId}`. */
@@ -81,6 +85,16 @@ export class TypingHandler {
     const rooms: string[] = [];
     for (const [roomId, room] of this.rooms) if (room.lastChange > from && room.lastChange <= to) rooms.push(roomId);
     return rooms;
+  }
+
+  /** Members whose new membership is no longer `join` stop typing (the other members' /syncs hear of it). */
+  private stopLeavers(batch: PersistedBatch): void {
+    if (batch.backfilled || !this.rooms.has(batch.roomId)) return;
+    for (const { event, context } of batch.events) {
+      if (event.type !== 'm.room.member' || event.stateKey === null || event.membership === 'join') continue;
+      if (context.rejectedReason !== null || event.internal.outlier === true || event.internal.softFailed === true) continue;
+      this.stop(batch.roomId, event.stateKey);
+    }
   }
 
   private start(roomId: string, userId: string, timeoutMs: number): void {

@@ -2,7 +2,7 @@
  * X-Matrix authentication of incoming federation requests: the Authorization header must name us as the
  * destination (when present) and carry a valid signature of the method, URI, origin, destination and JSON body
  * by a current key of the origin server. Failures are 401 `M_UNAUTHORIZED`; the origin is put in
- * `ctx.state.origin` for the routes.
+ * `ctx.state.origin` for the routes, and `onVerifiedOrigin` hears of it (the origin is reachable again).
  */
 import type { Context, Next } from 'koa';
 import type { JsonValue } from '../../crypto/canonicalJson.ts';
@@ -22,7 +22,7 @@ function unauthorized(message: string): MatrixError {
   return new MatrixError(401, 'M_UNAUTHORIZED', message);
 }
 
-export function requireServerAuth(serverName: string, keyRing: KeyRing, maxBodyBytes: number) {
+export function requireServerAuth(serverName: string, keyRing: KeyRing, maxBodyBytes: number, onVerifiedOrigin: (origin: string) => void = () => {}) {
   return async function federationAuth(ctx: Context, next: Next): Promise<void> {
     const header = ctx.get('Authorization');
     if (!header) throw unauthorized('Missing Authorization header');
@@ -50,6 +50,7 @@ export function requireServerAuth(serverName: string, keyRing: KeyRing, maxBodyB
     const state = ctx.state as FederationAuthState;
     state.origin = credentials.origin;
     state.body = body;
+    onVerifiedOrigin(credentials.origin);
     await next();
   };
 }

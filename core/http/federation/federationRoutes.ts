@@ -35,6 +35,8 @@ export interface FederationRoutesDeps {
   readonly softwareVersion: string;
   /** Serves our media to other servers; absent, the media endpoints are unrecognised. */
   readonly media?: MediaRepository;
+  /** Told of each server whose request verified (it is up: our queue to it may stop backing off). */
+  readonly onVerifiedOrigin?: (origin: string) => void;
 }
 
 function roomIdParam(ctx: Context): string {
@@ -51,7 +53,7 @@ function objectBody(ctx: Context): JsonObject {
 
 export function federationRoutes(deps: FederationRoutesDeps): Router {
   const router = new Router({ prefix: '/_matrix/federation' });
-  const auth = requireServerAuth(deps.serverName, deps.keyRing, deps.maxBodyBytes);
+  const auth = requireServerAuth(deps.serverName, deps.keyRing, deps.maxBodyBytes, deps.onVerifiedOrigin);
   /** The room of the path, once the room's server ACL allows the requesting server. */
   const allowedRoom = async (ctx: Context): Promise<string> => {
     const roomId = roomIdParam(ctx);

@@ -7,37 +7,14 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JsonObject } from '../../../core/crypto/canonicalJson.ts';
-import { xMatrixAuthorization } from '../../../core/federation/xMatrixAuthorization.ts';
 import { RemoteDeviceListsStore } from '../../../core/storage/databases/main/remoteDeviceListsStore.ts';
-import { validateResponse } from '../../support/openApi.ts';
-import { eventually, startFederatedServers, type FederatedServer } from '../../support/federatedServers.ts';
-import { CLIENT, TestCrossSigning, TestDevice, e2eeUser, loginAgain, passwordAuth, sync, uploadDeviceKeys, type E2eeUser } from '../keys/e2eeTestKit.ts';
+import { federationCall } from '../../support/federationCall.ts';
+import { countFederationRequests, eventually, startFederatedServers, type FederatedServer } from '../../support/federatedServers.ts';
+import { twoServerRoom, waitForDeviceListChange } from './twoServerRoom.ts';
+import { CLIENT, TestCrossSigning, TestDevice, e2eeUser, loginAgain, passwordAuth, sync, uploadDeviceKeys } from '../keys/e2eeTestKit.ts';
 
-async function sharedRoom(t: TestContext) {
-  const [a, b] = await startFederatedServers(t, ['a.test', 'b.test']);
-  const alice = await e2eeUser(a!, 'alice');
-  const bob = await e2eeUser(b!, 'bob', 'bob-pw');
-  const roomId = await alice.api.createRoom({ preset: 'public_chat', room_alias_name: 'crypto' });
-  await bob.api.join('#crypto:a.test');
-  await eventually(async () => (await a!.homeserver.storage.stores.members.getUsersInRoom(roomId)).includes(bob.user.userId), 'bob joined on A');
-  return { a: a!, b: b!, alice, bob, roomId };
-}
+const sharedRoom = (t: TestContext) => twoServerRoom(t, 'crypto');
 
-/** A request from `from` to `to`'s federation listener, signed by `from` (or not, with `signed: false`). */
-async function federationCall(from: FederatedServer, to: FederatedServer, method: string, uri: string, body?: JsonObject, signed = true) {
-  const headers: Record<string, string> = {};
-  if (signed) {
-    headers.Authorization = xMatrixAuthorization(
-      { method, uri, origin: from.serverName, destination: to.serverName, ...(body ? { content: body } : {}) },
-      from.homeserver.dataDirectory.signingKey,
-    );
-  }
-  if (body) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${to.federationUrl}${uri}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
-  const parsed = (await res.json()) as JsonObject;
-  assert.deepEqual(validateResponse('server-server', method, uri, res.status, parsed), [], `${method} ${uri} matches the spec`);
-  return { status: res.status, body: parsed };
-}
 
 function cachedDevices(server: FederatedServer, userId: string): string[] {
   return new RemoteDeviceListsStore(server.homeserver.storage.stores.db).devicesOf(userId).map((d) => d.deviceId);
@@ -45,25 +22,9 @@ function cachedDevices(server: FederatedServer, userId: string): string[] {
 
 /** Counts the whole device-list fetches (`GET /user/devices`) `server` makes from now on. */
 function countListFetches(server: FederatedServer): { count: number } {
-  const counter = { count: 0 };
-  const client = server.homeserver.federation!.client;
-  const original = client.request.bind(client);
-  client.request = ((destination, req) => {
-    if (req.path.includes('/user/devices/')) counter.count++;
-    return original(destination, req);
-  }) as typeof client.request;
-  return counter;
+  return countFederationRequests(server, (path) => path.includes('/user/devices/'));
 }
 
-/** Syncs until `check` holds for the accumulated `device_lists.changed`, starting after `since`. */
-async function waitForDeviceListChange(user: E2eeUser, since: string, userId: string): Promise<string> {
-  let token = since;
-  return eventually(async () => {
-    const body = await sync(user.api, token, 1000);
-    token = body.next_batch;
-    return body.device_lists?.changed?.includes(userId) ? token : undefined;
-  }, `${user.user.userId} to see ${userId}'s device list change`);
-}
 
 test('/keys/query and /keys/claim for a user of another server go over federation', async (t) => {
   const { alice, bob } = await sharedRoom(t);
@@ -71,13 +32,17 @@ test('/keys/query and /keys/claim for a user of another server go over federatio
   await uploadDeviceKeys(bob, { one_time_keys: bob.device.oneTimeKeys(2), fallback_keys: bob.device.fallbackKey() });
   await bob.api.ok('POST', `${CLIENT}/keys/device_signing/upload`, cross.upload());
 
-  const query = await alice.api.ok<{
-    device_keys: Record<string, Record<string, JsonObject>>;
-    master_keys?: Record<string, JsonObject>;
-    self_signing_keys?: Record<string, JsonObject>;
-    user_signing_keys?: Record<string, JsonObject>;
-    failures: Record<string, unknown>;
-  }>('POST', `${CLIENT}/keys/query`, { device_keys: { [bob.user.userId]: [] } });
+  // Answered by B, or by A from what B's EDUs told it (once they arrived, as clients learn from /sync).
+  const query = await eventually(async () => {
+    const answer = await alice.api.ok<{
+      device_keys: Record<string, Record<string, JsonObject>>;
+      master_keys?: Record<string, JsonObject>;
+      self_signing_keys?: Record<string, JsonObject>;
+      user_signing_keys?: Record<string, JsonObject>;
+      failures: Record<string, unknown>;
+    }>('POST', `${CLIENT}/keys/query`, { device_keys: { [bob.user.userId]: [] } });
+    return answer.self_signing_keys?.[bob.user.userId] ? answer : undefined;
+  }, 'bob’s keys at A');
   assert.deepEqual(query.failures, {});
   const device = query.device_keys[bob.user.userId]?.[bob.user.deviceId];
   assert.ok(device, 'bob’s device came back from B');
@@ -262,4 +227,33 @@ test('keys another server answers for users or devices other than those asked ab
   assert.deepEqual(query.master_keys ?? {}, {});
   const claim = await alice.api.ok<{ one_time_keys: Record<string, unknown> }>('POST', `${CLIENT}/keys/claim`, { one_time_keys: { [bobId]: { GOOD: 'signed_curve25519' } } });
   assert.deepEqual(claim.one_time_keys, {});
+});
+
+test('a device-list update whose prev_id A does not hold makes A fetch the whole list; an old one is ignored', async (t) => {
+  const { a, b, bob } = await sharedRoom(t);
+  await uploadDeviceKeys(bob);
+  const remoteLists = new RemoteDeviceListsStore(a.homeserver.storage.stores.db);
+  const version = () => remoteLists.extremity(bob.user.userId);
+  await eventually(() => version() !== null && cachedDevices(a, bob.user.userId).includes(bob.user.deviceId), 'A to hold bob’s list');
+  const held = Number(version());
+  const sendEdu = async (txnId: string, content: JsonObject) => {
+    await b.homeserver.federation!.client.request('a.test', {
+      method: 'PUT',
+      path: `/_matrix/federation/v1/send/${txnId}`,
+      body: { origin: 'b.test', origin_server_ts: Date.now(), pdus: [], edus: [{ edu_type: 'm.device_list_update', content }] },
+    });
+    await a.homeserver.federation!.deviceListUpdater.idle();
+  };
+  const fetches = countListFetches(a);
+
+  // Older than what A holds: ignored, nothing fetched.
+  await sendEdu('old', { user_id: bob.user.userId, device_id: 'STALE', stream_id: held, prev_id: [held - 1], deleted: false });
+  assert.equal(fetches.count, 0);
+  assert.ok(!cachedDevices(a, bob.user.userId).includes('STALE'));
+
+  // A gap (prev_id A never saw): the update is not applied on trust, the list is fetched whole from B instead.
+  await sendEdu('gap', { user_id: bob.user.userId, device_id: 'GHOST', stream_id: held + 100, prev_id: [held + 50], deleted: false });
+  assert.equal(fetches.count, 1, 'one whole-list fetch');
+  assert.deepEqual(cachedDevices(a, bob.user.userId), [bob.user.deviceId], 'B’s list as B has it (no GHOST)');
+  assert.equal(version(), String(b.homeserver.storage.stores.deviceLists.deviceListVersionFor('a.test', bob.user.userId)));
 });

@@ -6,9 +6,9 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLoggedInUser } from '../../support/testHomeserver.ts';
-import { ClientApi, encodePathPart as enc } from '../../support/clientApi.ts';
-import { eventually, startFederatedServers, type FederatedServer } from '../../support/federatedServers.ts';
+import { encodePathPart as enc } from '../../support/clientApi.ts';
+import { type FederatedServer } from '../../support/federatedServers.ts';
+import { startFederatedRoom } from '../../support/federatedRoom.ts';
 import { completeEvent } from '../../../core/events/eventBuilder.ts';
 import { SigningKey } from '../../../core/crypto/signingKey.ts';
 import { xMatrixAuthorization } from '../../../core/federation/xMatrixAuthorization.ts';
@@ -16,15 +16,7 @@ import type { JsonObject } from '../../../core/crypto/canonicalJson.ts';
 import type { RoomEvent } from '../../../core/events/roomEvent.ts';
 import { stateKey } from '../../../core/state/stateMap.ts';
 
-async function joinedPair(t: TestContext) {
-  const [a, b] = await startFederatedServers(t, ['a.test', 'b.test']);
-  const alice = new ClientApi(a!.baseUrl, await createLoggedInUser(a!, 'alice'));
-  const bob = new ClientApi(b!.baseUrl, await createLoggedInUser(b!, 'bob'));
-  const roomId = await alice.createRoom({ preset: 'public_chat', room_alias_name: 'arena' });
-  await bob.join('#arena:a.test');
-  await eventually(async () => (await a!.homeserver.storage.stores.members.getUsersInRoom(roomId)).includes(bob.userId), 'bob joined on A');
-  return { a: a!, b: b!, alice, bob, roomId };
-}
+const joinedPair = (t: TestContext) => startFederatedRoom(t, 'arena');
 
 /** An event of bob's, built on B from B's view of the room (prev and auth events chosen normally), not persisted. */
 async function bobEvent(b: FederatedServer, roomId: string, type: string, content: JsonObject, stateKeyValue?: string): Promise<RoomEvent> {

@@ -193,3 +193,37 @@ test('after joining a room over federation, the next incremental /sync carries t
   for (const type of ['m.room.create', 'm.room.power_levels', 'm.room.join_rules', 'm.room.name', 'm.room.topic', 'm.room.member']) assert.ok(types.has(type), type);
   assert.ok(room.timeline.events.some((e) => e.type === 'm.room.member' && e.state_key === bob.userId), 'bob’s join is in the timeline');
 });
+
+test('a typing member who leaves stops typing at once, on both servers, whichever server they are on', async (t) => {
+  const [a, b] = await startFederatedServers(t, ['a.test', 'b.test']);
+  const alice = new ClientApi(a!.baseUrl, await createLoggedInUser(a!, 'alice'));
+  const amy = new ClientApi(a!.baseUrl, await createLoggedInUser(a!, 'amy'));
+  const bob = new ClientApi(b!.baseUrl, await createLoggedInUser(b!, 'bob'));
+  const roomId = await alice.createRoom({ preset: 'public_chat', room_alias_name: 'leavers' });
+  await amy.join(roomId);
+  await bob.join('#leavers:a.test');
+  await eventually(async () => (await a!.homeserver.storage.stores.members.getUsersInRoom(roomId)).includes(bob.userId), 'bob joined on A');
+  const typingOn = (server: typeof a) => server!.homeserver.handlers.typing.typingUsers(roomId);
+  // Long timeouts: only the leave can end these notifications within the test.
+  const type = (client: ClientApi) => client.ok('PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(client.userId)}`, { typing: true, timeout: 120_000 });
+  await type(bob);
+  await type(amy);
+  await eventually(() => typingOn(a).length === 2 && typingOn(b).length === 2, 'both typing on both servers');
+
+  // Amy (local to A) leaves: A drops her at once, and so does B when her leave arrives.
+  await amy.ok('POST', `/_matrix/client/v3/rooms/${enc(roomId)}/leave`, {});
+  await eventually(() => !typingOn(a).includes(amy.userId) && !typingOn(b).includes(amy.userId), 'amy no longer typing anywhere');
+
+  // Bob (remote to A) leaves: alice's /sync hears of it as a typing list without him.
+  const since = (await alice.ok<{ next_batch: string }>('GET', '/_matrix/client/v3/sync?timeout=0')).next_batch;
+  await bob.ok('POST', `/_matrix/client/v3/rooms/${enc(roomId)}/leave`, {});
+  await eventually(() => !typingOn(a).includes(bob.userId) && !typingOn(b).includes(bob.userId), 'bob no longer typing anywhere');
+  const after = await eventually(async () => {
+    const sync = await alice.ok<{ rooms?: { join?: Record<string, { ephemeral?: { events: { type: string; content: { user_ids?: string[] } }[] } }> } }>(
+      'GET',
+      `/_matrix/client/v3/sync?timeout=1000&since=${encodeURIComponent(since)}`,
+    );
+    return sync.rooms?.join?.[roomId]?.ephemeral?.events.find((e) => e.type === 'm.typing');
+  }, 'a typing update for alice');
+  assert.deepEqual(after.content.user_ids, []);
+});

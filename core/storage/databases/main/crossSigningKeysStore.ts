@@ -1,5 +1,6 @@
 /**
- * Cross-signing keys (each user's current master, self-signing and user-signing key) and the signatures users
+ * Cross-signing keys (each user's current master, self-signing and user-signing key; for other servers' users,
+ * the master and self-signing keys we were told of, as Synapse keeps them in the same table) and the signatures users
  * upload for keys through /keys/signatures/upload. Signatures are stored apart from the signed objects and
  * merged in by readers, because who may see a signature depends on who asks.
  *
@@ -65,6 +66,16 @@ export class CrossSigningKeysStore {
          ON CONFLICT (user_id, key_type) DO UPDATE SET public_key = excluded.public_key, key_json = excluded.key_json, ts_added_ms = excluded.ts_added_ms`,
       )
       .run(userId, type, publicKey, canonicalJson(key), now);
+  }
+
+  /** Forgets the user's keys of the given types (a remote user's, when they change or we stop tracking them). */
+  deleteKeys(userId: string, types: readonly CrossSigningKeyType[]): void {
+    this.db.prepare('DELETE FROM e2e_cross_signing_keys WHERE user_id = ? AND key_type IN (SELECT value FROM json_each(?))').run(userId, JSON.stringify(types));
+  }
+
+  /** Users of other servers whose keys we hold. */
+  remoteUsers(ownServerName: string): string[] {
+    return this.db.prepare('SELECT DISTINCT user_id FROM e2e_cross_signing_keys WHERE user_id NOT LIKE ?').pluck().all(`%:${ownServerName}`) as string[];
   }
 
   /** Whether `publicKey` is one of the user's cross-signing public keys (device IDs must not collide with them). */

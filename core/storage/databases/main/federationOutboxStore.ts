@@ -85,6 +85,14 @@ export class FederationOutboxStore {
       .run(destination, this.now());
   }
 
+  /** Forgets the destination's backoff (it just proved alive). Returns whether it was backing off. */
+  clearBackoff(destination: string): boolean {
+    const result = this.db
+      .prepare('UPDATE destinations SET failure_ts = NULL, retry_last_ts = NULL, retry_interval_ms = 0 WHERE destination = ? AND retry_last_ts IS NOT NULL')
+      .run(destination);
+    return result.changes > 0;
+  }
+
   recordFailure(destination: string, retryIntervalMs: number): void {
     const now = this.now();
     this.db

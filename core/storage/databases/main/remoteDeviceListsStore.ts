@@ -70,6 +70,11 @@ export class RemoteDeviceListsStore {
     );
   }
 
+  /** Whether the user's list waits to be fetched whole (so the cached one may be out of date). */
+  needsResync(userId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM device_lists_remote_resync WHERE user_id = ?').pluck().get(userId) !== undefined;
+  }
+
   /** Remembers that the user's list must be fetched whole (a gap in its updates, or a failed fetch). */
   markResyncNeeded(userId: string): void {
     this.db.prepare('INSERT OR IGNORE INTO device_lists_remote_resync (user_id, added_ts) VALUES (?, ?)').run(userId, this.now());
@@ -78,6 +83,11 @@ export class RemoteDeviceListsStore {
   /** Users whose lists must be fetched whole, oldest request first. */
   usersNeedingResync(limit: number): string[] {
     return this.db.prepare('SELECT user_id FROM device_lists_remote_resync ORDER BY added_ts, user_id LIMIT ?').pluck().all(limit) as string[];
+  }
+
+  /** Users whose list (or its version, or a pending resync) we hold. */
+  heldUsers(): string[] {
+    return this.db.prepare('SELECT user_id FROM device_lists_remote_extremeties UNION SELECT user_id FROM device_lists_remote_resync').pluck().all() as string[];
   }
 
   /** Forgets the user's list (we no longer share a room with them, so it would go stale unnoticed). */
