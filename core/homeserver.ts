@@ -374,9 +374,6 @@ export class Homeserver {
     const server = tls ? createHttpsServer(tls, app.callback()) : createServer(app.callback());
     // Long-polling requests (/sync, replication) can outlive Node's default request timeout.
     server.requestTimeout = 0;
-    // Node closes idle keep-alive connections after 5 s; a client reusing one just then gets ECONNRESET (seen under
-    // load). Clients drop idle connections well before a minute, so a longer window removes the race in practice.
-    server.keepAliveTimeout = 65_000;
     this.servers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
