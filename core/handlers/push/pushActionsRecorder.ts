@@ -5,7 +5,8 @@
  * rules say notify. A redaction drops the actions of the event it redacts; a local user's own event moves their
  * read position in that room.
  *
- * Batches are handled one at a time in the order they were committed. Each one moves a stored position along the
+ * Batches are handled one at a time in the order they were committed (those reported while the recorder is busy
+ * are handled as one, written in the events' group transaction). Each one moves a stored position along the
  * events stream (everything at or below it is recorded), so a restart, or the batch after a failed write, first
  * catches up on events committed but not yet recorded. Recording is idempotent per (user, event), so handling an
  * event twice is harmless. An event whose evaluation throws is reported and skipped.
@@ -53,6 +54,8 @@ export class PushActionsRecorder {
   private unsubscribe: (() => void) | null = null;
   /** A batch failed to be written: the next one catches up from the stored position instead, so none is lost. */
   private behind = false;
+  /** Batches reported but not yet taken by a queued job; later batches are added to them. */
+  private waiting: { events: EventToRecord[]; upTo: number } | null = null;
 
   constructor(private readonly options: PushActionsRecorderOptions) {
     this.stores = options.stores;
@@ -86,7 +89,19 @@ export class PushActionsRecorder {
       stateGroupAfter: context.stateGroupAfter,
       rejected: context.rejectedReason !== null,
     }));
-    this.enqueue(`recording push actions in ${batch.roomId}`, () => (this.behind ? this.catchUp() : this.record(events, upTo)));
+    // Batches of many rooms commit together (group commit): those reported before the queued job starts join it,
+    // so they are recorded in one write instead of one transaction each.
+    if (this.waiting) {
+      this.waiting.events.push(...events);
+      this.waiting.upTo = upTo;
+      return;
+    }
+    const waiting = { events, upTo };
+    this.waiting = waiting;
+    this.enqueue('recording push actions', () => {
+      if (this.waiting === waiting) this.waiting = null;
+      return this.behind ? this.catchUp() : this.record(waiting.events, waiting.upTo);
+    });
   }
 
   private enqueue(what: string, job: () => Promise<void>): void {
@@ -137,15 +152,14 @@ export class PushActionsRecorder {
       }
     }
     const now = (this.options.now ?? Date.now)();
-    this.stores.db
-      .transaction(() => {
-        this.stores.pushActions.insertActions(rows, now);
-        // After inserting: a redaction may be in the same batch as the event it redacts.
-        this.stores.pushActions.deleteActionsForEvents(redacted);
-        for (const s of sent) this.stores.pushActions.recordSent(s.userId, s.roomId, s.streamOrdering);
-        this.stores.pushActions.advanceRecordedPosition(upTo);
-      })
-      .immediate();
+    // In the next group transaction, beside the events persisted then: no commit (and fsync) of its own.
+    await this.stores.groupCommit.write(() => {
+      this.stores.pushActions.insertActions(rows, now);
+      // After inserting: a redaction may be in the same batch as the event it redacts.
+      this.stores.pushActions.deleteActionsForEvents(redacted);
+      for (const s of sent) this.stores.pushActions.recordSent(s.userId, s.roomId, s.streamOrdering);
+      this.stores.pushActions.advanceRecordedPosition(upTo);
+    });
   }
 
   private async actionsFor(item: EventToRecord): Promise<PushActionRow[]> {

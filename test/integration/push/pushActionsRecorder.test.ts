@@ -116,3 +116,22 @@ test('@room permission is judged by the power levels before the event', async (t
     { event_id: raised.event.eventId, highlight: 0 },
   ]);
 });
+
+test('batches of several rooms committed together are all recorded, with the position at the last of them', async (t) => {
+  const fixture = openStorageFixture(t);
+  const rooms = [await room(fixture), await room(fixture), await room(fixture)];
+  const { recorder, errors } = recorderFor(fixture, t);
+  await recorder.flush();
+  // Sent together, so their batches share group transactions and reach the recorder while it is busy.
+  const sent = await Promise.all(rooms.flatMap((roomId) => [fixture.message(roomId, BOB, 'a'), fixture.message(roomId, CAROL, 'b')]));
+  await recorder.flush();
+  const stores = fixture.storage.stores;
+  assert.deepEqual(errors, []);
+  assert.equal(stores.pushActions.getRecordedPosition(), stores.streams.events.getCurrentToken());
+  const expected = sent.map((s) => s.event.eventId).sort();
+  assert.deepEqual(rowsFor(fixture, ALICE).map((r) => r.event_id).sort(), expected);
+  for (const roomId of rooms) {
+    assert.deepEqual(stores.pushActions.getUnreadCounts(ALICE, roomId), { notificationCount: 2, highlightCount: 0 });
+    assert.deepEqual(stores.pushActions.getUnreadCounts(CAROL, roomId), { notificationCount: 0, highlightCount: 0 }, 'her own message moved her read position');
+  }
+});
