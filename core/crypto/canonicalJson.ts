@@ -28,7 +28,12 @@ export interface CanonicalJsonOptions {
 
 /** Returns the canonical JSON text of `value`. Throws CanonicalJsonError for floats, out-of-range integers, or non-JSON values. */
 export function canonicalJson(value: unknown, options: CanonicalJsonOptions = {}): string {
-  return encode(value, '', options.lenientNumbers === true);
+  try {
+    return encode(value, options.lenientNumbers === true);
+  } catch (e) {
+    if (e instanceof InvalidValue) throw new CanonicalJsonError(`${describe(e.path())} ${e.problem}`);
+    throw e;
+  }
 }
 
 /** Canonical JSON as UTF-8 bytes: what gets hashed and signed. */
@@ -36,7 +41,34 @@ export function canonicalJsonBytes(value: unknown, options: CanonicalJsonOptions
   return Buffer.from(canonicalJson(value, options), 'utf8');
 }
 
-function encode(value: unknown, path: string, lenient: boolean): string {
+/**
+ * A value canonical JSON cannot hold. Where it sits is collected only while the error unwinds, so that encoding
+ * a valid value builds no path strings.
+ */
+class InvalidValue extends Error {
+  /** Keys and indexes from the value up to the root. */
+  private readonly segments: (string | number)[] = [];
+
+  constructor(readonly problem: string) {
+    super(problem);
+  }
+
+  within(segment: string | number): this {
+    this.segments.push(segment);
+    return this;
+  }
+
+  path(): string {
+    let path = '';
+    for (let i = this.segments.length - 1; i >= 0; i--) {
+      const segment = this.segments[i]!;
+      path = typeof segment === 'number' ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment;
+    }
+    return path;
+  }
+}
+
+function encode(value: unknown, lenient: boolean): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
@@ -44,25 +76,32 @@ function encode(value: unknown, path: string, lenient: boolean): string {
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new CanonicalJsonError(`${describe(path)} is not a finite number`);
+      if (!Number.isFinite(value)) throw new InvalidValue('is not a finite number');
       if (lenient) return value === 0 ? '0' : String(value);
-      if (!Number.isInteger(value)) throw new CanonicalJsonError(`${describe(path)} is not an integer`);
-      if (Math.abs(value) > MAX_SAFE_CANONICAL_INT) {
-        throw new CanonicalJsonError(`${describe(path)} is outside the canonical integer range`);
-      }
+      if (!Number.isInteger(value)) throw new InvalidValue('is not an integer');
+      if (Math.abs(value) > MAX_SAFE_CANONICAL_INT) throw new InvalidValue('is outside the canonical integer range');
       // -0 must print as 0.
       return value === 0 ? '0' : String(value);
     case 'object': {
       if (Array.isArray(value)) {
-        return '[' + value.map((item, i) => encode(item, `${path}[${i}]`, lenient)).join(',') + ']';
+        return '[' + value.map((item, i) => encodeWithin(item, i, lenient)).join(',') + ']';
       }
       const record = value as Record<string, unknown>;
       const keys = sortedKeys(record);
-      const parts = keys.map((k) => JSON.stringify(k) + ':' + encode(record[k], path ? `${path}.${k}` : k, lenient));
+      const parts = keys.map((k) => JSON.stringify(k) + ':' + encodeWithin(record[k], k, lenient));
       return '{' + parts.join(',') + '}';
     }
     default:
-      throw new CanonicalJsonError(`${describe(path)} is not a JSON value`);
+      throw new InvalidValue('is not a JSON value');
+  }
+}
+
+function encodeWithin(value: unknown, segment: string | number, lenient: boolean): string {
+  try {
+    return encode(value, lenient);
+  } catch (e) {
+    if (e instanceof InvalidValue) throw e.within(segment);
+    throw e;
   }
 }
 

@@ -43,9 +43,9 @@ export class FederationSender {
   private paused = false;
   /** The tail of the batches being queued. */
   private queueing: Promise<void> = Promise.resolve();
-  /** A sender position not yet saved (batches that federated nothing), and the timer that will save it. */
+  /** A sender position not yet saved (batches that federated nothing), and the deferred write that will save it. */
   private unsavedPosition: number | null = null;
-  private positionTimer: NodeJS.Timeout | null = null;
+  private positionWrite: Promise<void> | null = null;
 
   constructor(private readonly options: FederationSenderOptions) {}
 
@@ -68,6 +68,9 @@ export class FederationSender {
     this.unsubscribe?.();
     await this.queueing;
     this.savePosition();
+    // The deferred write (now with nothing to save) must not outlive the database.
+    this.options.stores.groupCommit.hurry();
+    await this.positionWrite;
     for (const wake of this.wakeUps.values()) wake();
     await Promise.allSettled([...this.workers.values()]);
   }
@@ -147,14 +150,23 @@ export class FederationSender {
 
   private deferPosition(position: number): void {
     this.unsavedPosition = Math.max(this.unsavedPosition ?? 0, position);
-    if (this.positionTimer !== null) return;
-    this.positionTimer = setTimeout(() => this.savePosition(), POSITION_SAVE_DELAY_MS);
-    this.positionTimer.unref();
+    if (this.positionWrite !== null) return;
+    // In the next group transaction (the next events persisted), or one of its own after the delay: no commit
+    // per local message. It saves whatever position is unsaved when it runs.
+    const written: Promise<void> = this.options.stores.groupCommit
+      .writeDeferred(() => {
+        if (this.positionWrite === written) this.positionWrite = null;
+        this.savePosition();
+      }, POSITION_SAVE_DELAY_MS)
+      .catch((e: unknown) => {
+        // Not written: a later batch schedules another write of the (still unsaved) position.
+        if (this.positionWrite === written) this.positionWrite = null;
+        this.options.log.error('saving the federation sender position failed', e);
+      });
+    this.positionWrite = written;
   }
 
   private savePosition(): void {
-    if (this.positionTimer !== null) clearTimeout(this.positionTimer);
-    this.positionTimer = null;
     if (this.unsavedPosition === null) return;
     this.options.outbox.setSenderPosition(this.unsavedPosition);
     this.unsavedPosition = null;

@@ -5,7 +5,8 @@
  * rules say notify. A redaction drops the actions of the event it redacts; a local user's own event moves their
  * read position in that room.
  *
- * Batches are handled one at a time in the order they were committed. Each one moves a stored position along the
+ * Batches are handled one at a time in the order they were committed (those reported while the recorder is busy
+ * are handled as one, written with the next events' group transaction). Each one moves a stored position along the
  * events stream (everything at or below it is recorded), so a restart, or the batch after a failed write, first
  * catches up on events committed but not yet recorded. Recording is idempotent per (user, event), so handling an
  * event twice is harmless. An event whose evaluation throws is reported and skipped.
@@ -42,10 +43,15 @@ export interface PushActionsRecorderOptions {
   /** Failures are reported here and never stop later batches. */
   readonly onError: (message: string, error: unknown) => void;
   readonly now?: () => number;
+  /** Longest recorded rows wait to share the transaction of events persisted after them (`RECORD_DELAY_MS`). */
+  readonly recordDelayMs?: number;
 }
 
 /** Events read per step when catching up after a restart. */
 const CATCH_UP_CHUNK = 200;
+
+/** Longest recorded rows wait to share the transaction of events persisted after them. */
+export const RECORD_DELAY_MS = 100;
 
 export class PushActionsRecorder {
   private readonly stores: DataStores;
@@ -53,6 +59,10 @@ export class PushActionsRecorder {
   private unsubscribe: (() => void) | null = null;
   /** A batch failed to be written: the next one catches up from the stored position instead, so none is lost. */
   private behind = false;
+  /** Batches reported but not yet taken by a queued job; later batches are added to them. */
+  private waiting: { events: EventToRecord[]; upTo: number } | null = null;
+  /** Callers of `flush` still waiting. */
+  private flushing = 0;
 
   constructor(private readonly options: PushActionsRecorderOptions) {
     this.stores = options.stores;
@@ -72,7 +82,10 @@ export class PushActionsRecorder {
 
   /** Resolves once every batch reported so far has been recorded (or has failed and been reported). */
   flush(): Promise<void> {
-    return this.queue;
+    // Somebody is about to read the rows: they are written now rather than with the next events.
+    this.flushing++;
+    this.stores.groupCommit.hurry();
+    return this.queue.finally(() => this.flushing--);
   }
 
   private onBatch(batch: PersistedBatch): void {
@@ -86,7 +99,19 @@ export class PushActionsRecorder {
       stateGroupAfter: context.stateGroupAfter,
       rejected: context.rejectedReason !== null,
     }));
-    this.enqueue(`recording push actions in ${batch.roomId}`, () => (this.behind ? this.catchUp() : this.record(events, upTo)));
+    // Batches of many rooms commit together (group commit): those reported before the queued job starts join it,
+    // so they are recorded in one write instead of one transaction each.
+    if (this.waiting) {
+      this.waiting.events.push(...events);
+      this.waiting.upTo = upTo;
+      return;
+    }
+    const waiting = { events, upTo };
+    this.waiting = waiting;
+    this.enqueue('recording push actions', () => {
+      if (this.waiting === waiting) this.waiting = null;
+      return this.behind ? this.catchUp() : this.record(waiting.events, waiting.upTo);
+    });
   }
 
   private enqueue(what: string, job: () => Promise<void>): void {
@@ -137,15 +162,16 @@ export class PushActionsRecorder {
       }
     }
     const now = (this.options.now ?? Date.now)();
-    this.stores.db
-      .transaction(() => {
-        this.stores.pushActions.insertActions(rows, now);
-        // After inserting: a redaction may be in the same batch as the event it redacts.
-        this.stores.pushActions.deleteActionsForEvents(redacted);
-        for (const s of sent) this.stores.pushActions.recordSent(s.userId, s.roomId, s.streamOrdering);
-        this.stores.pushActions.advanceRecordedPosition(upTo);
-      })
-      .immediate();
+    // Rows are written with the events persisted next (no commit and fsync of their own), unless somebody waits
+    // for them; a crash before that loses nothing, as the stored position has not moved past these events.
+    const write = this.flushing > 0 ? (fn: () => void) => this.stores.groupCommit.write(fn) : (fn: () => void) => this.stores.groupCommit.writeDeferred(fn, this.options.recordDelayMs ?? RECORD_DELAY_MS);
+    await write(() => {
+      this.stores.pushActions.insertActions(rows, now);
+      // After inserting: a redaction may be in the same batch as the event it redacts.
+      this.stores.pushActions.deleteActionsForEvents(redacted);
+      for (const s of sent) this.stores.pushActions.recordSent(s.userId, s.roomId, s.streamOrdering);
+      this.stores.pushActions.advanceRecordedPosition(upTo);
+    });
   }
 
   private async actionsFor(item: EventToRecord): Promise<PushActionRow[]> {

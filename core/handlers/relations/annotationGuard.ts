@@ -10,9 +10,10 @@ import { MatrixError } from '../matrixError.ts';
 export class AnnotationGuard {
   constructor(private readonly relations: EventRelationsReadStore) {}
 
-  check(sender: string, eventType: string, content: JsonObject): void {
+  /** `isRetry` (a send with a transaction ID already used) is asked only for annotations: it costs a lookup. */
+  check(sender: string, eventType: string, content: JsonObject, isRetry: () => boolean = () => false): void {
     const relation = relationOf(content);
-    if (relation?.relType !== 'm.annotation' || relation.key === null) return;
+    if (relation?.relType !== 'm.annotation' || relation.key === null || isRetry()) return;
     if (this.relations.hasAnnotation(relation.eventId, sender, eventType, relation.key)) {
       throw new MatrixError(400, 'M_DUPLICATE_ANNOTATION', "Can't send same reaction twice");
     }

@@ -42,9 +42,7 @@ export class RoomEventsHandler {
     await this.assertRoomKnown(roomId);
     if (type === 'm.room.redaction') throw MatrixError.forbidden('Use the /redact endpoint to redact events');
     // A retried send returns the first event; only a new one can be a duplicate reaction.
-    if (this.annotations && !this.stores.events.getEventIdForTxn(roomId, requester.userId, requester.deviceId, txnId)) {
-      this.annotations.check(requester.userId, type, content);
-    }
+    this.annotations?.check(requester.userId, type, content, () => this.stores.events.getEventIdForTxn(roomId, requester.userId, requester.deviceId, txnId) !== null);
     return this.events.send({ roomId, sender: requester.userId, type, content, txn: { deviceId: requester.deviceId, txnId } });
   }
 

@@ -14,6 +14,7 @@ import { memberKeysOf } from '../../state/joinedUsers.ts';
 import type { DataStores } from '../databases/mainDataStore.ts';
 import { NotEventsWriterError } from '../databases/main/eventsWriterGuard.ts';
 import type { CurrentStateChange, EventToPersist, LocalMembershipChange, PersistEventsStore } from '../databases/main/persistEventsStore.ts';
+import type { StoredEventRow } from '../databases/main/eventsReadStore.ts';
 import type { StateController } from './stateController.ts';
 import { currentStateMembershipInvalidation, type CacheInvalidationStream, type PendingInvalidation } from './cacheInvalidationStream.ts';
 
@@ -171,8 +172,8 @@ export class EventsPersistenceController {
         const plan = backfilled ? NO_ROOM_CHANGES() : await this.planRoomChanges(roomId, toPersist);
         const pending = this.invalidationsFor(roomId, toPersist, plan);
         // Batches of different rooms that are ready together share one transaction (one fsync).
-        await this.stores.groupCommit.write(() => {
-          this.persistStore.persistBatch({
+        const written = await this.stores.groupCommit.write(() => {
+          const rows = this.persistStore.persistBatch({
             roomId,
             events: toPersist,
             forwardExtremities: plan.forwardExtremities,
@@ -182,9 +183,10 @@ export class EventsPersistenceController {
             now: this.now(),
           });
           this.invalidations.recordInTransaction(pending);
+          return rows;
         });
         allocation.commit();
-        this.afterCommit(roomId, toPersist, plan, pending);
+        this.afterCommit(roomId, toPersist, plan, pending, written);
         for (const item of toPersist) {
           item.event.internal.streamOrdering = item.streamOrdering;
           positionOf.set(item.event.eventId, { eventId: item.event.eventId, streamOrdering: item.streamOrdering, newlyPersisted: true });
@@ -334,9 +336,10 @@ export class EventsPersistenceController {
     return pending;
   }
 
-  private afterCommit(roomId: string, batch: readonly EventToPersist[], plan: RoomChangePlan, pending: readonly PendingInvalidation[]): void {
+  private afterCommit(roomId: string, batch: readonly EventToPersist[], plan: RoomChangePlan, pending: readonly PendingInvalidation[], written: readonly StoredEventRow[]): void {
     this.invalidations.applyLocally(pending);
-    // Prefill what the next send in this room reads first (§7).
+    // Prefill what the next send in this room reads first (§7): its prev events, forward extremities and state.
+    this.stores.events.prefillWritten(written);
     if (plan.forwardExtremities !== null) this.stores.events.getLatestEventIdsInRoom.prefill([roomId], [...plan.forwardExtremities]);
     if (plan.newState !== null) this.stores.roomState.getCurrentStateIds.prefill([roomId], plan.newState);
     const persisted: PersistedBatch = {

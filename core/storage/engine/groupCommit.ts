@@ -14,6 +14,8 @@ interface PendingWrite {
 export class GroupCommitter {
   private pending: PendingWrite[] = [];
   private scheduled = false;
+  /** Starts a transaction for deferred writes that no other write has carried in time. */
+  private deferredTimer: NodeJS.Timeout | null = null;
   /** Transactions committed and writes carried, for the health page and benchmarks. */
   readonly stats = { transactions: 0, writes: 0 };
 
@@ -21,18 +23,44 @@ export class GroupCommitter {
 
   /** Runs `write` (synchronous SQL) in the next group transaction; resolves once that transaction committed. */
   write<T>(write: () => T): Promise<T> {
+    const written = this.enqueue(write);
+    this.schedule();
+    return written;
+  }
+
+  /**
+   * Like `write`, but starts no transaction of its own: it rides along with the next one that `write` or `hurry`
+   * starts, or commits after at most `maxDelayMs`. For bookkeeping that can be redone after a crash (so needs no
+   * commit of its own) and whose readers call `hurry` first.
+   */
+  writeDeferred<T>(write: () => T, maxDelayMs: number): Promise<T> {
+    const written = this.enqueue(write);
+    if (!this.scheduled && this.deferredTimer === null) this.deferredTimer = setTimeout(() => this.schedule(), maxDelayMs);
+    return written;
+  }
+
+  /** Commits waiting deferred writes soon (somebody is about to read what they write). */
+  hurry(): void {
+    if (this.pending.length > 0) this.schedule();
+  }
+
+  private enqueue<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ run: write, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        // setImmediate rather than a microtask: requests whose I/O is already waiting get to join the group.
-        setImmediate(() => this.flush());
-      }
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate rather than a microtask: requests whose I/O is already waiting get to join the group.
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.scheduled = false;
+    if (this.deferredTimer !== null) clearTimeout(this.deferredTimer);
+    this.deferredTimer = null;
     const batch = this.pending;
     this.pending = [];
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];

@@ -20,13 +20,14 @@ function rowsFor(fixture: StorageFixture, userId: string): { event_id: string; h
   }[];
 }
 
-function recorderFor(fixture: StorageFixture, t: TestContext, rulesFor?: (userId: string) => Promise<PushRuleset>) {
+function recorderFor(fixture: StorageFixture, t: TestContext, rulesFor?: (userId: string) => Promise<PushRuleset>, recordDelayMs?: number) {
   const errors: string[] = [];
   const rules = new PushRulesHandler(fixture.storage.stores, fixture.storage.invalidations);
   const recorder = new PushActionsRecorder({
     stores: fixture.storage.stores,
     rulesFor: rulesFor ?? ((userId) => rules.getRuleset(userId)),
     onError: (message) => errors.push(message),
+    ...(recordDelayMs === undefined ? {} : { recordDelayMs }),
   });
   recorder.attach(fixture.storage.persistence!);
   t.after(() => recorder.detach());
@@ -115,4 +116,39 @@ test('@room permission is judged by the power levels before the event', async (t
     { event_id: after.event.eventId, highlight: 1 },
     { event_id: raised.event.eventId, highlight: 0 },
   ]);
+});
+
+test('batches of several rooms committed together are all recorded, with the position at the last of them', async (t) => {
+  const fixture = openStorageFixture(t);
+  const rooms = [await room(fixture), await room(fixture), await room(fixture)];
+  const { recorder, errors } = recorderFor(fixture, t);
+  await recorder.flush();
+  // Sent together, so their batches share group transactions and reach the recorder while it is busy.
+  const sent = await Promise.all(rooms.flatMap((roomId) => [fixture.message(roomId, BOB, 'a'), fixture.message(roomId, CAROL, 'b')]));
+  await recorder.flush();
+  const stores = fixture.storage.stores;
+  assert.deepEqual(errors, []);
+  assert.equal(stores.pushActions.getRecordedPosition(), stores.streams.events.getCurrentToken());
+  const expected = sent.map((s) => s.event.eventId).sort();
+  assert.deepEqual(rowsFor(fixture, ALICE).map((r) => r.event_id).sort(), expected);
+  for (const roomId of rooms) {
+    assert.deepEqual(stores.pushActions.getUnreadCounts(ALICE, roomId), { notificationCount: 2, highlightCount: 0 });
+    assert.deepEqual(stores.pushActions.getUnreadCounts(CAROL, roomId), { notificationCount: 0, highlightCount: 0 }, 'her own message moved her read position');
+  }
+});
+
+test('rows wait for the next events\' transaction, but not when somebody flushes', async (t) => {
+  const fixture = openStorageFixture(t);
+  const roomId = await room(fixture);
+  // A delay no test waits for: rows that reach the disk were carried by a later transaction or by flush.
+  const { recorder, errors } = recorderFor(fixture, t, undefined, 3_600_000);
+  await recorder.flush();
+  const first = await fixture.message(roomId, BOB, 'one');
+  const second = await fixture.message(roomId, BOB, 'two');
+  // The second message's transaction carried the rows of the first.
+  assert.ok(rowsFor(fixture, ALICE).some((r) => r.event_id === first.event.eventId));
+  await recorder.flush();
+  assert.deepEqual(rowsFor(fixture, ALICE).map((r) => r.event_id), [first.event.eventId, second.event.eventId]);
+  assert.equal(fixture.storage.stores.pushActions.getRecordedPosition(), second.streamOrdering);
+  assert.deepEqual(errors, []);
 });

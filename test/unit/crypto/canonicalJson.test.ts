@@ -23,6 +23,22 @@ test('floats, out-of-range integers and non-JSON values are refused naming the p
   assert.equal(canonicalJson({ n: -(2 ** 53 - 1) }), `{"n":${-(2 ** 53 - 1)}}`);
 });
 
+test('the path in the error names keys and indexes down to the value, however deep', () => {
+  const message = (value: unknown) => {
+    try {
+      canonicalJson(value);
+    } catch (e) {
+      assert.ok(e instanceof CanonicalJsonError);
+      return e.message;
+    }
+    return assert.fail('expected an error');
+  };
+  assert.equal(message({ a: { b: [1, 2, { c: 1.5 }] } }), 'value at "a.b[2].c" is not an integer');
+  assert.equal(message([1, [2, Number.NaN]]), 'value at "[1][1]" is not a finite number');
+  assert.equal(message({ 'a.b': [undefined] }), 'value at "a.b[0]" is not a JSON value');
+  assert.equal(message(1.5), 'value is not an integer');
+});
+
 test('lenient numbers (room versions 1-5) print floats instead of refusing them', () => {
   assert.equal(canonicalJson({ pl: 50.57 }, { lenientNumbers: true }), '{"pl":50.57}');
   assert.throws(() => canonicalJson({ pl: Infinity }, { lenientNumbers: true }), /finite/);

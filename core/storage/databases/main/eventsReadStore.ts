@@ -21,15 +21,16 @@ export interface StoredEvent {
   readonly redactionIds: readonly string[];
 }
 
-interface EventRow {
-  event_id: string;
-  stream_ordering: number;
-  outlier: number;
-  soft_failed: number;
-  room_version: string;
-  internal_metadata: string;
-  json: string;
-  reason: string | null;
+/** An event's rows as stored (events, event_json, rejections), as read back or as just written. */
+export interface StoredEventRow {
+  readonly event_id: string;
+  readonly stream_ordering: number;
+  readonly outlier: number;
+  readonly soft_failed: number;
+  readonly room_version: string;
+  readonly internal_metadata: string;
+  readonly json: string;
+  readonly reason: string | null;
 }
 
 export class EventsReadStore {
@@ -84,24 +85,39 @@ export class EventsReadStore {
          FROM events e JOIN event_json j USING (event_id) LEFT JOIN rejections r USING (event_id)
          WHERE e.event_id IN (SELECT value FROM json_each(?))`,
       )
-      .all(JSON.stringify(eventIds)) as EventRow[];
-    const redactionsOf = this.db.prepare('SELECT event_id FROM redactions WHERE redacts = ? ORDER BY event_id').pluck();
+      .all(JSON.stringify(eventIds)) as StoredEventRow[];
     for (const row of rows) {
-      if (!isKnownRoomVersion(row.room_version)) continue;
-      const internal = JSON.parse(row.internal_metadata) as EventInternalMetadata;
-      const event = RoomEvent.fromTrusted(JSON.parse(row.json) as Pdu, getRoomVersion(row.room_version), row.event_id, {
-        ...internal,
-        streamOrdering: row.stream_ordering,
-      });
-      result.set(row.event_id, {
-        event,
-        streamOrdering: row.stream_ordering,
-        outlier: row.outlier === 1,
-        softFailed: row.soft_failed === 1,
-        rejectedReason: row.reason,
-        redactionIds: redactionsOf.all(row.event_id) as string[],
-      });
+      const stored = this.storedEventOf(row);
+      if (stored) result.set(row.event_id, stored);
     }
     return result;
+  }
+
+  /**
+   * Caches events just committed from the rows written for them (call after the commit), so that the next
+   * event of the room, which names them as prev events, does not read them back.
+   */
+  prefillWritten(rows: readonly StoredEventRow[]): void {
+    for (const row of rows) {
+      const stored = this.storedEventOf(row);
+      if (stored) this.getEvent.prefill([row.event_id], stored);
+    }
+  }
+
+  private storedEventOf(row: StoredEventRow): StoredEvent | null {
+    if (!isKnownRoomVersion(row.room_version)) return null;
+    const internal = JSON.parse(row.internal_metadata) as EventInternalMetadata;
+    const event = RoomEvent.fromTrusted(JSON.parse(row.json) as Pdu, getRoomVersion(row.room_version), row.event_id, {
+      ...internal,
+      streamOrdering: row.stream_ordering,
+    });
+    return {
+      event,
+      streamOrdering: row.stream_ordering,
+      outlier: row.outlier === 1,
+      softFailed: row.soft_failed === 1,
+      rejectedReason: row.reason,
+      redactionIds: this.db.prepare('SELECT event_id FROM redactions WHERE redacts = ? ORDER BY event_id').pluck().all(row.event_id) as string[],
+    };
   }
 }

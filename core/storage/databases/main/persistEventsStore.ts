@@ -11,6 +11,7 @@ import type { EventContext } from '../../../state/eventContext.ts';
 import { assertEventsWriter, type InstanceIdentity } from './eventsWriterGuard.ts';
 import { canonicalJson } from '../../../crypto/canonicalJson.ts';
 import { EventContentIndexWriter } from './eventContentIndexes.ts';
+import type { StoredEventRow } from './eventsReadStore.ts';
 
 export interface EventToPersist {
   readonly event: RoomEvent;
@@ -59,8 +60,11 @@ export class PersistEventsStore {
     this.contentIndexes = new EventContentIndexWriter(db);
   }
 
-  /** Writes the batch in one transaction. Returns the event IDs written (events already held are skipped). */
-  persistBatch(batch: PersistBatch): string[] {
+  /**
+   * Writes the batch in one transaction. Returns the rows of the events inserted (events already held are
+   * skipped; outliers moved into the timeline are not included), for the events cache once committed.
+   */
+  persistBatch(batch: PersistBatch): StoredEventRow[] {
     return this.db.transaction(() => this.write(batch)).immediate();
   }
 
@@ -72,9 +76,9 @@ export class PersistEventsStore {
     return this.db.prepare('DELETE FROM local_current_membership WHERE user_id = ? AND room_id = ?').run(userId, roomId).changes > 0;
   }
 
-  private write(batch: PersistBatch): string[] {
+  private write(batch: PersistBatch): StoredEventRow[] {
     const db = this.db;
-    const written: string[] = [];
+    const written: StoredEventRow[] = [];
     const storedOutlier = db.prepare('SELECT outlier FROM events WHERE event_id = ?').pluck();
     const insertEvent = db.prepare(
       `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, received_ts, outlier, soft_failed, instance_name)
@@ -106,15 +110,24 @@ export class PersistEventsStore {
         if (existing === 1 && !outlier) {
           this.deOutlier(event, context, streamOrdering);
           if (!rejected && !event.internal.softFailed) this.contentIndexes.index(event, streamOrdering);
-          written.push(event.eventId);
         }
         continue;
       }
+      const row: StoredEventRow = {
+        event_id: event.eventId,
+        stream_ordering: streamOrdering,
+        outlier: outlier ? 1 : 0,
+        soft_failed: event.internal.softFailed ? 1 : 0,
+        room_version: event.roomVersion.identifier,
+        internal_metadata: JSON.stringify(storedMetadata(event)),
+        json: canonicalJson(event.toPduJson(), { lenientNumbers: true }),
+        reason: context.rejectedReason,
+      };
       insertEvent.run(
         streamOrdering, event.eventId, event.roomId, event.type, event.stateKey, event.sender, event.depth,
-        event.originServerTs, batch.now, outlier ? 1 : 0, event.internal.softFailed ? 1 : 0, batch.instanceName,
+        event.originServerTs, batch.now, row.outlier, row.soft_failed, batch.instanceName,
       );
-      insertJson.run(event.eventId, event.roomId, event.roomVersion.identifier, JSON.stringify(storedMetadata(event)), canonicalJson(event.toPduJson(), { lenientNumbers: true }));
+      insertJson.run(event.eventId, event.roomId, row.room_version, row.internal_metadata, row.json);
       for (const authId of event.authEventIds) insertAuth.run(event.eventId, authId);
       if (!outlier) for (const prevId of event.prevEventIds) insertEdge.run(event.eventId, prevId);
       if (context.stateGroupAfter !== null) insertStateGroup.run(event.eventId, context.stateGroupAfter);
@@ -140,7 +153,7 @@ export class PersistEventsStore {
         insertTxnId.run(event.eventId, event.roomId, event.sender, event.internal.deviceId, event.internal.txnId, batch.now);
       }
       if (!outlier && !rejected && !event.internal.softFailed) this.contentIndexes.index(event, streamOrdering);
-      written.push(event.eventId);
+      written.push(row);
     }
 
     if (batch.forwardExtremities !== null) this.replaceForwardExtremities(batch.roomId, batch.forwardExtremities);

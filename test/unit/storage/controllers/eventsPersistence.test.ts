@@ -69,3 +69,25 @@ test('events queued together are written in one batch, in order; duplicates keep
   assert.deepEqual(again, { eventId: a.eventId, streamOrdering: ra!.streamOrdering, newlyPersisted: false });
   assert.deepEqual(await stores.events.getLatestEventIdsInRoom(roomId), [b.eventId]);
 });
+
+test('events just persisted are cached as reading them back would give them', async (t) => {
+  const fx = openStorageFixture(t);
+  const alice = '@alice:hs.test';
+  const roomId = await fx.createRoom(alice);
+  const { stores } = fx.storage;
+  const message = await fx.send({ roomId, sender: alice, type: 'm.room.message', content: { msgtype: 'm.text', body: 'hi' }, txn: { deviceId: 'DEV', txnId: 't1' } });
+  const topic = await fx.state(roomId, alice, 'm.room.topic', '', { topic: 'one' });
+  const retopic = await fx.state(roomId, alice, 'm.room.topic', '', { topic: 'two' });
+  const redaction = await fx.send({ roomId, sender: alice, type: 'm.room.redaction', redacts: message.event.eventId, content: { redacts: message.event.eventId } });
+  const ids = [message, topic, retopic, redaction].map((s) => s.event.eventId);
+  const misses = stores.events.getEvent.stats.misses;
+  const cached = await Promise.all(ids.map((id) => stores.events.getEvent(id)));
+  // The redacted message was read back (its redaction changed it); the others came from persistence.
+  assert.equal(stores.events.getEvent.stats.misses - misses, 1);
+  for (const id of ids) stores.events.getEvent.invalidate([id]);
+  const fetched = await Promise.all(ids.map((id) => stores.events.getEvent(id)));
+  assert.deepEqual(cached, fetched);
+  assert.equal(cached[2]?.event.internal.replacesState, topic.event.eventId);
+  assert.equal(cached[0]?.event.internal.txnId, 't1');
+  assert.deepEqual(cached[0]?.redactionIds, [redaction.event.eventId]);
+});

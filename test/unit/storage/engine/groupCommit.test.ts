@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { openDatabase, type Database } from '../../../../core/storage/engine/database.ts';
+import { GroupCommitter } from '../../../../core/storage/engine/groupCommit.ts';
+import { tempDir } from '../../../support/tempDir.ts';
+
+/** A delay no test waits for: a deferred write that commits at all was carried by something else. */
+const NEVER = 3_600_000;
+
+function openLog(t: { after(fn: () => void): void }): { db: Database; committer: GroupCommitter; rows: () => string[] } {
+  const db = openDatabase(join(tempDir(t), 'x.db'));
+  t.after(() => db.close());
+  db.exec('CREATE TABLE log (what TEXT NOT NULL)');
+  const committer = new GroupCommitter(db);
+  const rows = () => (db.prepare('SELECT what FROM log ORDER BY rowid').pluck().all() as string[]);
+  return { db, committer, rows };
+}
+
+test('writes submitted together share one transaction; a failing write rolls back alone', async (t) => {
+  const { db, committer, rows } = openLog(t);
+  const insert = (what: string) => () => db.prepare('INSERT INTO log (what) VALUES (?)').run(what);
+  const results = await Promise.allSettled([
+    committer.write(insert('a')),
+    committer.write(() => {
+      insert('doomed')();
+      throw new Error('no');
+    }),
+    committer.write(insert('b')),
+  ]);
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.deepEqual(rows(), ['a', 'b']);
+  assert.deepEqual(committer.stats, { transactions: 1, writes: 3 });
+});
+
+test('a deferred write rides along with the next write, in its transaction', async (t) => {
+  const { db, committer, rows } = openLog(t);
+  let deferredDone = false;
+  const deferred = committer.writeDeferred(() => db.prepare("INSERT INTO log (what) VALUES ('deferred')").run(), NEVER).then(() => (deferredDone = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(deferredDone, false, 'no transaction of its own');
+  assert.deepEqual(rows(), []);
+  await committer.write(() => db.prepare("INSERT INTO log (what) VALUES ('eager')").run());
+  await deferred;
+  assert.deepEqual(rows(), ['deferred', 'eager']);
+  assert.deepEqual(committer.stats, { transactions: 1, writes: 2 });
+});
+
+test('hurry commits waiting deferred writes; the delay commits them when nothing else does', async (t) => {
+  const { db, committer, rows } = openLog(t);
+  const insert = (what: string) => () => db.prepare('INSERT INTO log (what) VALUES (?)').run(what);
+  const hurried = committer.writeDeferred(insert('hurried'), NEVER);
+  committer.hurry();
+  await hurried;
+  assert.deepEqual(rows(), ['hurried']);
+  committer.hurry(); // nothing waits: no empty transaction
+  await committer.writeDeferred(insert('late'), 1);
+  assert.deepEqual(rows(), ['hurried', 'late']);
+  assert.deepEqual(committer.stats, { transactions: 2, writes: 2 });
+});
