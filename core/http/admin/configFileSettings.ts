@@ -123,7 +123,9 @@ export class ConfigFileSettings {
     const saved = (note: string | null): SettingInfo => ({ editable: noFile === null, restart_required: true, note: noFile ?? note });
     return {
       port: saved('The server and this page move to the new port when the server restarts.'),
-      bind_address: saved('127.0.0.1 keeps the server on this machine; 0.0.0.0 opens it to the network (this page still answers only this machine).'),
+      bind_address: saved(
+        '127.0.0.1 keeps the server on this machine; 0.0.0.0 or one of its network addresses opens it to the network. This page still answers only this machine (on one network address, the server also listens on 127.0.0.1 for it).',
+      ),
       server_name: { editable: false, restart_required: false, note: 'Fixed at first start: every user ID, room ID and signature depends on it.' },
       relay_url: saved('Federation goes through this relay; remove the URL to stop using a relay.'),
       relay_server_name: saved(null),
