@@ -75,6 +75,7 @@ import { AdminApi, type AdminApiOptions } from './http/admin/adminApi.ts';
 import { RelayClient, type RelayClientOptions } from './relay/relayClient.ts';
 import { LoopbackForwarder } from './relay/loopbackForwarder.ts';
 import { extraLoopbackHost } from './http/admin/loopbackAddress.ts';
+import { applyKeepAliveGrace } from './http/keepAliveGrace.ts';
 
 /** Reported by the federation version endpoint. */
 export const SOFTWARE_VERSION = '0.1.0';
@@ -398,6 +399,7 @@ export class Homeserver {
     const server = tls ? createHttpsServer(tls, app.callback()) : createServer(app.callback());
     // Long-polling requests (/sync, replication) can outlive Node's default request timeout.
     server.requestTimeout = 0;
+    applyKeepAliveGrace(server);
     this.servers.push(server);
     await new Promise<void>((resolve, reject) => {
       const failed = (e: Error) => {
