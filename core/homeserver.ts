@@ -177,6 +177,8 @@ export class Homeserver {
         })
       : null;
     if (this.federation) {
+      // A pause saved before the last stop holds from the first moment: the queue catches up only once resumed.
+      if (config.federation.paused) this.federation.sender.setPaused(true);
       this.handlers.memberships.setRemote(this.federation.remoteMembership);
       this.handlers.roomHistory.setBackfiller(this.federation.backfiller);
       this.handlers.profiles.setRemote(this.federation.remoteMembership);

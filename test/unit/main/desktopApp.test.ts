@@ -157,6 +157,30 @@ test('tray: status and quick actions (open, copy the homeserver URL, pause feder
   assert.ok(tray.destroyed);
 });
 
+test('pause federation is saved: it holds after a relaunch, and a pause from the UI shows in the tray', async (t) => {
+  const userData = tempDir(t, 'desktop-');
+  const { app, shell } = await setUpOwner(t, userData);
+  shell.tray.click(/Pause federation/);
+  assert.equal(loadConfigFile(desktopConfigPath(userData)).federation.paused, true, 'saved in homeserver.yaml');
+  await app.shutdown();
+
+  const again = new FakeShell(userData);
+  const relaunched = newApp(t, again);
+  assert.equal(await relaunched.start(), 'running');
+  const running = relaunched.running!;
+  assert.equal(running.homeserver.federation!.sender.isPaused, true);
+  assert.ok(again.tray.labels().includes('Resume federation'));
+  assert.match(again.tray.tooltip, /federation paused/);
+
+  // Resumed from the health page (the admin API): the tray follows.
+  const token = again.sendSync(IPC_CHANNELS.adminToken, running.uiUrl) as string;
+  const res = await request(running.uiUrl.replace(/\/_desktop\/$/, ''), 'PUT', '/_desktop/api/federation/paused', { body: { paused: false }, headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(res.status, 200, res.text);
+  assert.ok(again.tray.labels().includes('Pause federation'));
+  assert.doesNotMatch(again.tray.tooltip, /paused/);
+  assert.equal(loadConfigFile(desktopConfigPath(userData)).federation.paused, false);
+});
+
 test('settings persist: start at login applies to the OS at once and at every launch; a saved port applies on restart without losing data', async (t) => {
   const userData = tempDir(t, 'desktop-');
   const { app, shell } = await setUpOwner(t, userData);
