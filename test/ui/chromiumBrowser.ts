@@ -5,8 +5,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { chromium, type Browser } from 'playwright-core';
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../support/cliProcess.ts';
+import { tempDir } from '../support/tempDir.ts';
 
 const CANDIDATES = ['/usr/lib/chromium/chromium', '/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
@@ -38,4 +41,35 @@ export function artifactsDirectory(): string {
   const dir = join(REPO_ROOT, 'test-artifacts');
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+export interface UiSession {
+  /** The renderer built from the current sources, for the server under test to serve. */
+  readonly rendererDirectory: string;
+  readonly page: Page;
+  /** Uncaught errors in the page (a test ends by asserting there were none). */
+  readonly pageErrors: string[];
+  /** Saves a full-page screenshot as test-artifacts/<name>.png. */
+  shot(name: string): Promise<void>;
+}
+
+/** The renderer built, Chromium started with one page; null (the test skipped) where Chromium is not installed. */
+export async function startUiSession(t: TestContext): Promise<UiSession | null> {
+  const executable = chromiumPath();
+  if (!executable) {
+    if (process.env.CI) assert.fail('Chromium is not installed (apt-get install chromium)');
+    t.skip('Chromium is not installed (apt-get install chromium)');
+    return null;
+  }
+  const rendererDirectory = tempDir(t, 'renderer-build-');
+  buildRenderer(rendererDirectory);
+  const browser = await launchChromium(executable);
+  t.after(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1200, height: 860 } });
+  // Conditions are awaited, never slept on; this only bounds how long one may take on a loaded machine.
+  page.setDefaultTimeout(30_000);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const artifacts = artifactsDirectory();
+  return { rendererDirectory, page, pageErrors, shot: async (name) => void (await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true })) };
 }
