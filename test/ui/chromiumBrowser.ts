@@ -17,11 +17,11 @@ export function chromiumPath(): string | null {
   return CANDIDATES.find((path) => existsSync(path)) ?? null;
 }
 
-export async function launchChromium(executablePath: string): Promise<Browser> {
+export async function launchChromium(executablePath: string, extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...extraArgs],
   });
 }
 
@@ -53,8 +53,10 @@ export interface UiSession {
   shot(name: string): Promise<void>;
 }
 
-/** The renderer built, Chromium started with one page; null (the test skipped) where Chromium is not installed. */
-export async function startUiSession(t: TestContext): Promise<UiSession | null> {
+/**
+ * The renderer built, Chromium started with one page (`fileModules`: pages loaded from files may run the
+ * built module scripts, as the first-run window does in Electron); null (the test skipped) where Chromium is not installed. */
+export async function startUiSession(t: TestContext, options: { readonly fileModules?: boolean } = {}): Promise<UiSession | null> {
   const executable = chromiumPath();
   if (!executable) {
     if (process.env.CI) assert.fail('Chromium is not installed (apt-get install chromium)');
@@ -63,7 +65,8 @@ export async function startUiSession(t: TestContext): Promise<UiSession | null> 
   }
   const rendererDirectory = tempDir(t, 'renderer-build-');
   buildRenderer(rendererDirectory);
-  const browser = await launchChromium(executable);
+  // Chromium refuses module scripts from file:// pages unless told otherwise; Electron's file protocol allows them.
+  const browser = await launchChromium(executable, options.fileModules ? ['--allow-file-access-from-files'] : []);
   t.after(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1200, height: 860 } });
   // Conditions are awaited, never slept on; this only bounds how long one may take on a loaded machine.
