@@ -17,6 +17,7 @@ import { UsersStore } from './storage/databases/main/usersStore.ts';
 import { registerLocalUser } from './handlers/accounts/localUserRegistration.ts';
 import { MatrixError } from './handlers/matrixError.ts';
 import { writeAdminTokenFile } from './http/admin/adminToken.ts';
+import { loopbackUrlHost } from './http/admin/loopbackAddress.ts';
 import { loadRelayServiceConfig } from './config/relayServiceConfig.ts';
 import { RelayService } from './relay/relayService.ts';
 import type { Logger } from './logging/logger.ts';
@@ -63,7 +64,8 @@ async function serve(args: string[]): Promise<void> {
   const address = await homeserver.listen();
   if (values['admin-token-file']) {
     writeAdminTokenFile(values['admin-token-file'], homeserver.admin.token);
-    homeserver.log.info(`desktop UI: ${clientUrlOf(address)}/_desktop/#token=<the token in ${values['admin-token-file']}>`);
+    const ui = homeserver.adminListenerAddress ?? address;
+    homeserver.log.info(`desktop UI: http://${loopbackUrlHost(ui)}:${ui.port}/_desktop/#token=<the token in ${values['admin-token-file']}>`);
   }
   process.stdout.write(`listening on ${clientUrlOf(address)}\n`);
   stopOnSignals(homeserver);

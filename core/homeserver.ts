@@ -74,6 +74,8 @@ import { roomSummaryRoutes } from './http/client/roomSummaryRoutes.ts';
 import { AdminApi, type AdminApiOptions } from './http/admin/adminApi.ts';
 import { RelayClient, type RelayClientOptions } from './relay/relayClient.ts';
 import { LoopbackForwarder } from './relay/loopbackForwarder.ts';
+import { extraLoopbackHost } from './http/admin/loopbackAddress.ts';
+import { applyKeepAliveGrace } from './http/keepAliveGrace.ts';
 
 /** Reported by the federation version endpoint. */
 export const SOFTWARE_VERSION = '0.1.0';
@@ -115,6 +117,7 @@ export class Homeserver {
   /** The desktop UI's API under /_desktop/api/ on the client listener; `admin.token` is this launch's token. */
   readonly admin: AdminApi;
   private federationAddress: AddressInfo | null = null;
+  private adminAddress: AddressInfo | null = null;
   private relay: RelayClient | null = null;
   private relayTunnelTarget: LoopbackForwarder | null = null;
   private relayClientOptions: RelayClientTuning = {};
@@ -174,6 +177,8 @@ export class Homeserver {
         })
       : null;
     if (this.federation) {
+      // A pause saved before the last stop holds from the first moment: the queue catches up only once resumed.
+      if (config.federation.paused) this.federation.sender.setPaused(true);
       this.handlers.memberships.setRemote(this.federation.remoteMembership);
       this.handlers.roomHistory.setBackfiller(this.federation.backfiller);
       this.handlers.profiles.setRemote(this.federation.remoteMembership);
@@ -238,7 +243,15 @@ export class Homeserver {
     return Date.now() - this.startedAt;
   }
 
-  /** The replication listener's address, once listening (writer instances named in instance_map only). */
+  /**
+   * Where this machine reaches the admin API and the UI, once listening: the client listener, or, when that is
+   * bound to one non-loopback address, a loopback listener next to it (same port when free) serving the same app.
+   */
+  get adminListenerAddress(): AddressInfo | null {
+    return this.adminAddress;
+  }
+
+  /** The replication listener's address (writer instances named in instance_map only). */
   get replicationListenerAddress(): AddressInfo | null {
     return this.replicationAddress;
   }
@@ -298,6 +311,7 @@ export class Homeserver {
     });
     const { host, port } = this.config.client_listener;
     const address = await this.startServer(app, host, port);
+    this.adminAddress = (await this.startAdminLoopbackListener(app, host, address.port)) ?? address;
 
     const ownReplicationAddress = this.config.instance_map[this.config.instance_name];
     if (this.storage.persistence && ownReplicationAddress) {
@@ -370,15 +384,35 @@ export class Homeserver {
     }
   }
 
+  /** The client app on loopback too when the client listener cannot be reached from loopback (see extraLoopbackHost). */
+  private async startAdminLoopbackListener(app: Koa, clientHost: string, clientPort: number): Promise<AddressInfo | null> {
+    const loopback = extraLoopbackHost(clientHost);
+    if (loopback === null) return null;
+    try {
+      return await this.startServer(app, loopback, clientPort);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EADDRINUSE') throw e;
+      this.log.warn(`port ${clientPort} is taken on ${loopback}; the desktop UI listens on another loopback port`);
+      return this.startServer(app, loopback, 0);
+    }
+  }
+
   private async startServer(app: Koa, host: string, port: number, tls: { cert: Buffer; key: Buffer } | null = null): Promise<AddressInfo> {
     const server = tls ? createHttpsServer(tls, app.callback()) : createServer(app.callback());
     // Long-polling requests (/sync, replication) can outlive Node's default request timeout.
     server.requestTimeout = 0;
+    applyKeepAliveGrace(server);
     this.servers.push(server);
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (e: Error) => {
+        // Never listened: nothing to close at stop.
+        const index = this.servers.indexOf(server);
+        if (index >= 0) this.servers.splice(index, 1);
+        reject(e);
+      };
+      server.once('error', failed);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         resolve();
       });
     });

@@ -5,7 +5,8 @@
  *   username and password; the config file is written, the core starts, and the owner's account is created;
  * - otherwise the core starts in-process on the app-data folder, and the window shows the renderer served by
  *   the core, with the per-launch admin token handed over by the preload script;
- * - a tray icon with the status and quick actions (open, copy the homeserver URL, pause federation, quit);
+ * - a tray icon with the status and quick actions (open, copy the homeserver URL, pause federation (saved, so it
+ *   holds after a restart), quit);
  *   closing the window keeps the server running in the tray;
  * - settings the core cannot hold (start at login) are persisted here and applied to the OS;
  * - quitting waits for the core to stop (in-flight requests and queued writes finish) before the process ends.
@@ -120,11 +121,16 @@ export class DesktopApp {
     if (running) this.shell.writeClipboard(running.homeserverUrl);
   }
 
+  /** Pauses or resumes federation; the choice is saved in homeserver.yaml, so it holds after a restart. */
   toggleFederation(): void {
-    const sender = this.running?.homeserver.federation?.sender;
-    if (!sender) return;
-    sender.setPaused(!sender.isPaused);
-    this.refreshTray();
+    const homeserver = this.running?.homeserver;
+    const sender = homeserver?.federation?.sender;
+    if (!homeserver || !sender) return;
+    try {
+      homeserver.admin.setFederationPaused(!sender.isPaused);
+    } catch (e) {
+      this.shell.showError('Federation could not be paused or resumed', (e as Error).message);
+    }
   }
 
   /** Restarts the core so saved settings take effect, and reloads the window on its (possibly new) address. */
@@ -209,6 +215,7 @@ export class DesktopApp {
         this.settings.update({ startAtLogin: enabled });
         this.shell.setOpenAtLogin(enabled);
       },
+      federationPausedChanged: () => this.refreshTray(),
     };
   }
 

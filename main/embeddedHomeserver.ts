@@ -9,6 +9,7 @@ import { loadConfigFile } from '../core/config/configLoader.ts';
 import { clientBaseUrl } from '../core/config/homeserverConfig.ts';
 import { Homeserver } from '../core/homeserver.ts';
 import type { DesktopIntegration } from '../core/http/admin/desktopIntegration.ts';
+import { loopbackUrlHost } from '../core/http/admin/loopbackAddress.ts';
 import type { PasswordHashCost } from '../core/crypto/passwordHash.ts';
 import type { Logger } from '../core/logging/logger.ts';
 
@@ -58,8 +59,9 @@ export class EmbeddedHomeserver {
     }
     const { host } = config.client_listener;
     const homeserverUrl = clientBaseUrl({ ...config, client_listener: { host, port: address.port } });
-    const loopback = host === '::' || host === '::1' ? '[::1]' : '127.0.0.1';
-    this.running = { homeserver, homeserverUrl, uiUrl: `http://${loopback}:${address.port}/_desktop/`, portFallback };
+    // Bound to one LAN address, the server also listens on loopback for the UI (Homeserver.adminListenerAddress).
+    const ui = homeserver.adminListenerAddress ?? address;
+    this.running = { homeserver, homeserverUrl, uiUrl: `http://${loopbackUrlHost(ui)}:${ui.port}/_desktop/`, portFallback };
     return this.running;
   }
 

@@ -143,7 +143,7 @@ function listenerFrom(section: ConfigReader, fallback: ListenerConfig, portRequi
 function readFederation(r: ConfigReader): FederationConfig {
   const f = r.section('federation');
   if (!f) return DEFAULT_CONFIG.federation;
-  f.onlyKeys(['listener', 'verify_certificates', 'resolve', 'allow_insecure_http', 'trusted_key_servers', 'peer_relays']);
+  f.onlyKeys(['listener', 'verify_certificates', 'resolve', 'allow_insecure_http', 'trusted_key_servers', 'peer_relays', 'paused']);
   const l = f.section('listener');
   return {
     listener: l ? tlsListenerFrom(l) : null,
@@ -154,6 +154,7 @@ function readFederation(r: ConfigReader): FederationConfig {
     ),
     allow_insecure_http: f.boolean('allow_insecure_http', false),
     trusted_key_servers: f.stringList('trusted_key_servers', [], (v) => (isValidServerName(v) ? null : `"${v}" is not a valid server name`)),
+    paused: f.boolean('paused', false),
   };
 }
 

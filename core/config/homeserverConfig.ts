@@ -30,6 +30,11 @@ export interface FederationConfig {
    * unreachable, transactions are deposited in its mailbox there (`send_relay`, core/relay/relayFallbackSender.ts).
    */
   readonly peer_relays: Readonly<Record<string, string>>;
+  /**
+   * Outgoing federation held (the desktop's "pause federation", saved here by the admin API so that it survives
+   * a restart): transactions queue durably and nothing is sent until it is resumed.
+   */
+  readonly paused: boolean;
 }
 
 export interface RelayConfig {
@@ -101,7 +106,7 @@ export const DEFAULT_CONFIG: HomeserverConfig = {
   data_dir: './data',
   public_baseurl: null,
   client_listener: { host: '127.0.0.1', port: 8008 },
-  federation: { listener: null, verify_certificates: true, resolve: {}, allow_insecure_http: false, trusted_key_servers: [], peer_relays: {} },
+  federation: { listener: null, verify_certificates: true, resolve: {}, allow_insecure_http: false, trusted_key_servers: [], peer_relays: {}, paused: false },
   relay: null,
   registration: { enabled: false, token: null, refreshable_access_token_lifetime_ms: 5 * 60_000 },
   limits: { max_request_body_bytes: 1024 * 1024, max_upload_bytes: 50 * 1024 * 1024 },

@@ -99,7 +99,7 @@ export class RelayClient implements RelayStatusSource {
     const { relay } = this.options;
     const tunnel = this.tunnel.status;
     const mailbox = this.mailbox.status;
-    const base = { configured: true, url: relay.url, server_name: relay.server_name, mailbox_pending: mailbox.pending, last_connected_ts: tunnel.lastConnectedTs, last_pull_ts: mailbox.lastPullTs };
+    const base = { configured: true, url: relay.url, server_name: relay.server_name, mailbox_pending: mailbox.pending, mailbox_collected: mailbox.received, last_connected_ts: tunnel.lastConnectedTs, last_pull_ts: mailbox.lastPullTs };
     if (this.configurationProblem) return { ...base, connection: 'not_running', last_error: this.configurationProblem, summary: `not running: ${this.configurationProblem}` };
     if (!this.running) return { ...base, connection: 'not_running', last_error: tunnel.lastError ?? mailbox.lastError, summary: 'stopped' };
     const lastError = tunnel.lastError ?? mailbox.lastError;

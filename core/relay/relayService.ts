@@ -17,6 +17,7 @@ import { ServerResolver } from '../federation/serverResolver.ts';
 import { FederationHttpClient } from '../federation/federationHttpClient.ts';
 import { fetchWellKnown } from '../federation/federation.ts';
 import { errorResponses } from '../http/errorResponses.ts';
+import { applyKeepAliveGrace } from '../http/keepAliveGrace.ts';
 import { bodySizeLimit } from '../http/jsonBody.ts';
 import { serverKeysRoutes } from '../http/keys/serverKeysRoutes.ts';
 import { Logger } from '../logging/logger.ts';
@@ -146,6 +147,7 @@ export class RelayService {
       listener.tls_cert && listener.tls_key
         ? createHttpsServer({ cert: readFileSync(listener.tls_cert), key: readFileSync(listener.tls_key) }, app.callback())
         : createServer(app.callback());
+    applyKeepAliveGrace(server);
     server.on('upgrade', (req, socket, head) => this.tunnels.handleUpgrade(req, socket, head));
     this.server = server;
     await new Promise<void>((resolve, reject) => {

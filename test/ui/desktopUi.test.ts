@@ -7,33 +7,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { loadConfigFile } from '../../core/config/configLoader.ts';
 import { ClientApi } from '../support/clientApi.ts';
 import { createLoggedInUser } from '../support/testHomeserver.ts';
 import { tempDir } from '../support/tempDir.ts';
 import { e2eeUser, loginAgain, uploadDeviceKeys } from '../integration/keys/e2eeTestKit.ts';
 import { admin, startAdminTestServer } from '../integration/admin/adminTestKit.ts';
-import { artifactsDirectory, buildRenderer, chromiumPath, launchChromium } from './chromiumBrowser.ts';
+import { buildRenderer, chromiumPath, launchChromium, startUiSession } from './chromiumBrowser.ts';
 
 test('the desktop UI in Chromium: rooms, live device list, health, settings', async (t) => {
-  const executable = chromiumPath();
-  if (!executable) {
-    if (process.env.CI) assert.fail('Chromium is not installed (apt-get install chromium)');
-    t.skip('Chromium is not installed (apt-get install chromium)');
-    return;
-  }
-  const rendererDirectory = tempDir(t, 'renderer-build-');
-  buildRenderer(rendererDirectory);
-  const server = await startAdminTestServer(t, { rendererDirectory });
-  const browser = await launchChromium(executable);
-  t.after(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1200, height: 860 } });
-  page.setDefaultTimeout(15_000);
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  const artifacts = artifactsDirectory();
-  const shot = (name: string) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+  const session = await startUiSession(t);
+  if (!session) return;
+  const { page, pageErrors, shot } = session;
+  const server = await startAdminTestServer(t, { rendererDirectory: session.rendererDirectory });
 
   // Data through the client API.
   const alice = await e2eeUser(server, 'alice');
@@ -97,6 +84,16 @@ test('the desktop UI in Chromium: rooms, live device list, health, settings', as
   await page.getByTestId('stat-events').filter({ hasText: new RegExp(`^${events}$`) }).waitFor();
   await page.getByTestId('events-chart').waitFor();
   await shot('health');
+  // Pausing federation: saved, and the page says what a pause holds; resuming takes the note away.
+  await page.getByTestId('federation-toggle').filter({ hasText: 'Pause federation' }).click();
+  await page.getByTestId('federation-paused-note').filter({ hasText: 'stays paused after a restart' }).waitFor();
+  assert.match((await page.getByTestId('federation-status').textContent())!, /^paused/);
+  assert.equal(loadConfigFile(server.configFile).federation.paused, true);
+  assert.equal((await admin(server, 'GET /overview')).federation.paused, true);
+  await shot('health-federation-paused');
+  await page.getByTestId('federation-toggle').filter({ hasText: 'Resume federation' }).click();
+  await page.getByTestId('federation-paused-note').waitFor({ state: 'detached' });
+  assert.equal(loadConfigFile(server.configFile).federation.paused, false);
 
   // Settings: a bad port shows its error and changes nothing.
   await page.getByTestId('nav-settings').click();
@@ -111,6 +108,15 @@ test('the desktop UI in Chromium: rooms, live device list, health, settings', as
   assert.equal(readFileSync(server.configFile, 'utf8'), before, 'nothing saved');
   assert.equal((await admin(server, 'GET /settings')).values.port, 0);
   await shot('settings-error');
+  // A relay URL alone: its missing partners are both named, and nothing is saved.
+  await page.locator('#port').fill('0');
+  await page.locator('#relay_url').fill('https://relay.example.net');
+  await page.getByTestId('settings-save').click();
+  await page.getByTestId('error-relay_secret').filter({ hasText: 'required when a relay is set' }).waitFor();
+  assert.match((await page.getByTestId('error-relay_server_name').textContent())!, /required when a relay is set/);
+  assert.equal(await page.getByTestId('error-port').count(), 0, 'the port is fine now');
+  assert.equal(readFileSync(server.configFile, 'utf8'), before, 'nothing saved');
+  await shot('settings-relay-missing');
   // A good one is saved and says it waits for a restart.
   await page.locator('#port').fill('18557');
   await page.locator('#relay_url').fill('');

@@ -26,6 +26,8 @@ import { liveUpdatesHandler } from './liveUpdates.ts';
 import { configuredRelayStatus, type RelayStatusSource } from './relayStatusSource.ts';
 import { defaultRendererDirectory, rendererRoutes } from './rendererFiles.ts';
 import { ServerHealth } from './serverHealth.ts';
+import { MatrixError } from '../../handlers/matrixError.ts';
+import type { FederationStatus } from './adminApiTypes.ts';
 
 /** What whoever starts the server decides about its admin API. */
 export interface AdminApiOptions {
@@ -82,6 +84,7 @@ export class AdminApi {
       federationSender: deps.federationSender,
       federationListener: deps.federationListener,
       relay: () => this.relay,
+      pauseSaved: (options.configFile ?? null) !== null,
     });
     this.settings = new ConfigFileSettings({
       running: deps.config,
@@ -89,6 +92,21 @@ export class AdminApi {
       configFile: options.configFile ?? null,
       desktop: options.desktop ?? null,
     });
+  }
+
+  /**
+   * "Pause federation" (the health page, the tray): saved to the config file first (so that a restart keeps it;
+   * a save that fails changes nothing), then applied to the sender at once. While paused, transactions (events,
+   * receipts, typing, presence, to-device) wait in the durable outbox and nothing is sent, directly or through a
+   * relay; resuming sends what waits.
+   */
+  setFederationPaused(paused: boolean): FederationStatus {
+    const sender = this.deps.federationSender;
+    if (!sender) throw MatrixError.invalidParam('This server instance does not federate');
+    this.settings.saveFederationPaused(paused);
+    sender.setPaused(paused);
+    this.options.desktop?.federationPausedChanged?.(paused);
+    return this.health.federation();
   }
 
   /** The relay client reports its connection and mailbox through this once it runs. */
@@ -105,7 +123,7 @@ export class AdminApi {
         rooms: new AdminRoomsReader(this.deps.stores, this.deps.serializer),
         deviceLists: new AdminDeviceLists(this.deps.stores),
         settings: this.settings,
-        federationSender: this.deps.federationSender,
+        setFederationPaused: (paused) => this.setFederationPaused(paused),
         liveUpdates: liveUpdatesHandler({ notifier: this.deps.notifier, health: this.health, sampler: this.sampler }),
         maxBodyBytes,
       }),

@@ -43,6 +43,8 @@ export interface FederationStatus {
   /** False on instances without federation (not the events writer). */
   readonly enabled: boolean;
   readonly paused: boolean;
+  /** Whether pausing is saved (to the config file) and so survives a restart; false for a server started without one. */
+  readonly pause_saved: boolean;
   /** The public federation listener's address, or null (federation only through the relay). */
   readonly listener: string | null;
   readonly destinations: readonly DestinationQueue[];
@@ -61,6 +63,8 @@ export interface RelayStatus {
   readonly connection: RelayConnectionState;
   /** Transactions waiting in our mailbox at the relay, when known. */
   readonly mailbox_pending: number | null;
+  /** Transactions collected from our mailbox since the server started; null while the relay client does not run. */
+  readonly mailbox_collected: number | null;
   readonly last_connected_ts: number | null;
   /** When our mailbox at the relay was last emptied. */
   readonly last_pull_ts: number | null;

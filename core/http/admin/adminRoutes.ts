@@ -5,9 +5,8 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { MatrixError } from '../../handlers/matrixError.ts';
-import type { FederationSender } from '../../federation/federationSender.ts';
 import { readJsonObject } from '../jsonBody.ts';
-import type { AdminApiPrefix, AdminEndpoints, FederationPauseRequest } from './adminApiTypes.ts';
+import type { AdminApiPrefix, AdminEndpoints, FederationPauseRequest, FederationStatus } from './adminApiTypes.ts';
 import { adminTokenRequired, loopbackOnly } from './adminAuthentication.ts';
 import type { AdminRoomsReader } from './adminRoomsReader.ts';
 import { DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT } from './adminRoomsReader.ts';
@@ -23,7 +22,7 @@ export interface AdminRoutesDeps {
   readonly rooms: AdminRoomsReader;
   readonly deviceLists: AdminDeviceLists;
   readonly settings: ConfigFileSettings;
-  readonly federationSender: FederationSender | null;
+  readonly setFederationPaused: (paused: boolean) => FederationStatus;
   readonly liveUpdates: (ctx: Context) => void;
   readonly maxBodyBytes: number;
 }
@@ -43,9 +42,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
   router.put('/federation/paused', ...guard, async (ctx) => {
     const request = await body(ctx);
     if (typeof request.paused !== 'boolean') throw MatrixError.badJson('paused must be true or false');
-    if (!deps.federationSender) throw MatrixError.invalidParam('This server instance does not federate');
-    deps.federationSender.setPaused((request as unknown as FederationPauseRequest).paused);
-    respond(ctx, 'PUT /federation/paused', deps.health.federation());
+    respond(ctx, 'PUT /federation/paused', deps.setFederationPaused((request as unknown as FederationPauseRequest).paused));
   });
 
   router.get('/rooms', ...guard, async (ctx) => respond(ctx, 'GET /rooms', { rooms: await deps.rooms.list() }));

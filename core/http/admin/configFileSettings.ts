@@ -81,6 +81,8 @@ export class ConfigFileSettings {
       if (problem) errors[problem.setting ?? name] ??= problem.message;
     }
     const combined = applyChanges(structuredClone(base), body, configChanges);
+    // A relay needs its URL, name and secret together: name every one that is missing at once.
+    for (const [name, problem] of Object.entries(missingRelayFields(combined))) errors[name] ??= problem;
     if (Object.keys(errors).length === 0) {
       const problem = validationProblem(combined);
       if (problem) errors[problem.setting ?? configChanges[0] ?? 'settings'] = problem.message;
@@ -104,6 +106,19 @@ export class ConfigFileSettings {
     };
   }
 
+  /**
+   * Saves "pause federation" (`federation.paused`), which applies at once rather than at the next start; false
+   * when there is no config file to save it to.
+   */
+  saveFederationPaused(paused: boolean): boolean {
+    if (this.options.configFile === null) return false;
+    const document = this.readDocument();
+    if (((document.toJS() ?? {}) as { federation?: { paused?: unknown } }).federation?.paused === paused) return true;
+    setInDocument(document, ['federation', 'paused'], paused);
+    this.save(document);
+    return true;
+  }
+
   private values(saved: HomeserverConfig): SettingsValues {
     return {
       port: saved.client_listener.port,
@@ -123,7 +138,9 @@ export class ConfigFileSettings {
     const saved = (note: string | null): SettingInfo => ({ editable: noFile === null, restart_required: true, note: noFile ?? note });
     return {
       port: saved('The server and this page move to the new port when the server restarts.'),
-      bind_address: saved('127.0.0.1 keeps the server on this machine; 0.0.0.0 opens it to the network (this page still answers only this machine).'),
+      bind_address: saved(
+        '127.0.0.1 keeps the server on this machine; 0.0.0.0 or one of its network addresses opens it to the network. This page still answers only this machine (on one network address, the server also listens on 127.0.0.1 for it).',
+      ),
       server_name: { editable: false, restart_required: false, note: 'Fixed at first start: every user ID, room ID and signature depends on it.' },
       relay_url: saved('Federation goes through this relay; remove the URL to stop using a relay.'),
       relay_server_name: saved(null),
@@ -200,13 +217,17 @@ function editDocument(document: Document, body: JsonObject, names: readonly stri
       continue;
     }
     if (path[0] === 'relay' && value === null) continue;
-    // A section written as `relay: null` (or missing) must become a mapping before a key can go in.
-    const section = path.slice(0, -1);
-    if (section.length > 0 && !isMap(document.getIn(section, true))) document.setIn(section, document.createNode({}));
     if (value === null) document.deleteIn(path);
-    else document.setIn(path, value);
+    else setInDocument(document, path, value);
   }
   return document;
+}
+
+function setInDocument(document: Document, path: readonly string[], value: unknown): void {
+  // A section written as `relay: null` (or missing) must become a mapping before a key can go in.
+  const section = path.slice(0, -1);
+  if (section.length > 0 && !isMap(document.getIn(section, true))) document.setIn(section, document.createNode({}));
+  document.setIn(path, value);
 }
 
 /** Fills the relay keys a single-field check lacks, so that the field's own problem shows (not "x is required"). */
@@ -216,6 +237,18 @@ function withRelayPlaceholders(raw: RawConfig): RawConfig {
     raw.relay = { url: 'https://relay.invalid', server_name: 'relay.invalid', secret: 'placeholder', ...(relay as RawConfig) };
   }
   return raw;
+}
+
+/** The relay settings a relay section lacks (none when there is no relay section). */
+function missingRelayFields(raw: RawConfig): Partial<Record<SettingName, string>> {
+  const relay = raw.relay;
+  if (typeof relay !== 'object' || relay === null || Array.isArray(relay)) return {};
+  const missing: Partial<Record<SettingName, string>> = {};
+  for (const name of ['relay_url', 'relay_server_name', 'relay_secret'] as const) {
+    const value = (relay as RawConfig)[CONFIG_PATHS[name][1]!];
+    if (value === undefined || value === null || value === '') missing[name] = 'is required when a relay is set (relay URL, server name and secret go together)';
+  }
+  return missing;
 }
 
 function validationProblem(raw: RawConfig): { setting: SettingName | null; message: string } | null {

@@ -7,4 +7,6 @@ export interface DesktopIntegration {
   startAtLogin(): boolean;
   /** Persists the choice and registers (or unregisters) the app with the OS. */
   setStartAtLogin(enabled: boolean): void;
+  /** Federation was paused or resumed (from the UI or the tray): the tray shows it. */
+  federationPausedChanged?(paused: boolean): void;
 }

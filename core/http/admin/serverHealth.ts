@@ -29,6 +29,8 @@ export interface ServerHealthDeps {
   readonly federationSender: FederationSender | null;
   readonly federationListener: () => AddressInfo | null;
   readonly relay: () => RelayStatusSource;
+  /** Whether a pause of federation can be saved (the server has a config file). */
+  readonly pauseSaved: boolean;
 }
 
 export class ServerHealth {
@@ -80,6 +82,7 @@ export class ServerHealth {
     return {
       enabled: sender !== null,
       paused: sender?.isPaused ?? false,
+      pause_saved: sender !== null && this.deps.pauseSaved,
       listener: listener ? `${listener.family === 'IPv6' ? `[${listener.address}]` : listener.address}:${listener.port}` : null,
       destinations: (sender?.queueStatus() ?? []).map((q) => ({
         destination: q.destination,

@@ -74,6 +74,13 @@ export function HealthPage({ client, live }: { client: AdminClient; live: LiveUp
           </button>
         ) : null}
       </p>
+      {o.federation.enabled && o.federation.paused ? (
+        <p class="warning" data-testid="federation-paused-note">
+          Paused: nothing is sent to other servers. Messages, receipts, typing, presence and to-device messages wait in the
+          queue below until you resume.{' '}
+          {o.federation.pause_saved ? 'It stays paused after a restart.' : 'This server has no config file, so a restart resumes it.'}
+        </p>
+      ) : null}
       {pauseError ? <p class="error">{pauseError}</p> : null}
       {o.federation.destinations.length === 0 ? (
         <p class="muted">No queued transactions.</p>
@@ -101,12 +108,19 @@ export function HealthPage({ client, live }: { client: AdminClient; live: LiveUp
       )}
 
       <h2>Relay</h2>
-      <p data-testid="relay-status">
+      <p data-testid="relay-status" data-connection={o.relay.connection}>
         {o.relay.summary}
         {o.relay.url ? ` · ${o.relay.url}` : ''}
-        {o.relay.mailbox_pending !== null ? ` · ${o.relay.mailbox_pending} waiting in the mailbox` : ''}
         {o.relay.last_error ? ` · last error: ${o.relay.last_error}` : ''}
       </p>
+      {o.relay.configured ? (
+        <p class="muted" data-testid="relay-mailbox">
+          Mailbox: <span data-testid="relay-mailbox-pending">{o.relay.mailbox_pending ?? 'unknown'}</span> waiting ·{' '}
+          <span data-testid="relay-mailbox-collected">{o.relay.mailbox_collected ?? 0}</span> collected since start · last emptied{' '}
+          <span data-testid="relay-mailbox-last-pull">{formatTime(o.relay.last_pull_ts)}</span>
+          {o.relay.last_connected_ts !== null ? ` · tunnel last connected ${formatTime(o.relay.last_connected_ts)}` : ''}
+        </p>
+      ) : null}
 
       <h2>Caches</h2>
       <table data-testid="caches">

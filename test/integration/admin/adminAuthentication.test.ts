@@ -6,13 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
+import { createServer, Socket, type AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { createClientApp } from '../../../core/http/clientApp.ts';
-import { isLoopbackAddress } from '../../../core/http/admin/loopbackAddress.ts';
+import { extraLoopbackHost, isLoopbackAddress } from '../../../core/http/admin/loopbackAddress.ts';
 import { adminTokenMatches, createAdminToken } from '../../../core/http/admin/adminToken.ts';
 import { silentLogger } from '../../../core/logging/logger.ts';
 import type { AdminEndpoint } from '../../../core/http/admin/adminApiTypes.ts';
-import { adminRaw, startAdminTestServer } from './adminTestKit.ts';
+import { admin, adminRaw, startAdminTestServer } from './adminTestKit.ts';
 
 const GET_ENDPOINTS: AdminEndpoint[] = ['GET /overview', 'GET /rooms', 'GET /devices', 'GET /settings'];
 
@@ -108,4 +109,55 @@ test('what counts as this machine', () => {
   for (const address of ['10.0.0.1', '192.168.1.2', '::ffff:10.0.0.1', '::', '0.0.0.0', '128.0.0.1', 'fe80::1', '', undefined, null, '127.0.0.1.evil']) {
     assert.ok(!isLoopbackAddress(address), String(address));
   }
+  // Client listeners this machine reaches over loopback need no second listener for the admin API.
+  for (const host of ['127.0.0.1', '127.0.0.2', '::1', '[::1]', 'localhost', '0.0.0.0', '::']) assert.equal(extraLoopbackHost(host), null, host);
+  assert.equal(extraLoopbackHost('192.168.1.5'), '127.0.0.1');
+  assert.equal(extraLoopbackHost('my-laptop.lan'), '127.0.0.1');
+  assert.equal(extraLoopbackHost('fd00::2'), '::1');
+});
+
+/** A non-loopback IPv4 address of this machine, if it has one. */
+function networkAddress(): string | null {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return null;
+}
+
+test('bound to one network address, the server also listens on loopback so that the admin API and UI stay reachable', async (t) => {
+  const ip = networkAddress();
+  if (!ip) {
+    t.skip('this machine has no non-loopback IPv4 address');
+    return;
+  }
+  const server = await startAdminTestServer(t, { rendererDirectory: null }, `client_listener: { host: ${ip}, port: 0 }\n`);
+  assert.equal(server.baseUrl.startsWith(`http://${ip}:`), true);
+  const port = Number(new URL(server.baseUrl).port);
+  // The network address serves Matrix clients, but refuses the admin API: its peers are never loopback.
+  assert.equal((await fetch(`${server.baseUrl}/_matrix/client/versions`)).status, 200);
+  const remote = await adminRaw(server, 'GET /overview');
+  assert.equal(remote.status, 403);
+  assert.equal((remote.body as { errcode: string }).errcode, 'M_FORBIDDEN');
+  // On loopback, the same port: the admin API answers with the token, and only with it.
+  const ui = server.homeserver.adminListenerAddress!;
+  assert.deepEqual([ui.address, ui.port], ['127.0.0.1', port]);
+  const local = { ...server, baseUrl: `http://127.0.0.1:${ui.port}` };
+  assert.equal((await admin(local, 'GET /overview')).homeserver_url, server.baseUrl);
+  assert.equal((await adminRaw(local, 'GET /overview', { token: null })).status, 401);
+
+  // The port taken on loopback by another program: the UI's listener takes another one.
+  const squatter = createServer();
+  await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+  t.after(() => squatter.close());
+  const taken = (squatter.address() as AddressInfo).port;
+  const other = await startAdminTestServer(t, { rendererDirectory: null }, `client_listener: { host: ${ip}, port: ${taken} }\n`);
+  const otherUi = other.homeserver.adminListenerAddress!;
+  assert.equal(otherUi.address, '127.0.0.1');
+  assert.notEqual(otherUi.port, taken);
+  assert.equal((await adminRaw({ ...other, baseUrl: `http://127.0.0.1:${otherUi.port}` }, 'GET /overview')).status, 200);
+
+  // Stopping closes both listeners.
+  await other.stop();
+  await assert.rejects(fetch(`http://127.0.0.1:${otherUi.port}/_matrix/client/versions`));
+  await assert.rejects(fetch(`${other.baseUrl}/_matrix/client/versions`));
 });

@@ -40,7 +40,7 @@ test('the overview reports uptime, database size, counts, caches, federation, re
     if (cache.hits + cache.misses > 0) assert.equal(cache.hit_ratio, cache.hits / (cache.hits + cache.misses));
   }
   assert.equal(overview.cache_totals.hits, overview.caches.reduce((n, c) => n + c.hits, 0));
-  assert.deepEqual(overview.federation, { enabled: true, paused: false, listener: null, destinations: [] });
+  assert.deepEqual(overview.federation, { enabled: true, paused: false, pause_saved: true, listener: null, destinations: [] });
   assert.equal(overview.relay.configured, false);
   assert.equal(overview.relay.connection, 'not_configured');
   assert.equal(overview.relay.summary, 'not configured');

@@ -40,7 +40,11 @@ test('settings: read, refused field by field with clear messages, saved to the c
   assert.match(several.field_errors!.relay_url!, /http\(s\) URL/);
   assert.match((await refused(server, { port: 'eighty' })).field_errors!.port!, /integer/);
   assert.match((await refused(server, { server_name: 'other.test' })).field_errors!.server_name!, /fixed at first start/);
-  assert.match((await refused(server, { relay_url: 'https://relay.example.net' })).field_errors!.relay_server_name!, /required/);
+  // A relay URL alone: both missing partners are named at once.
+  const relayAlone = (await refused(server, { relay_url: 'https://relay.example.net' })).field_errors!;
+  assert.deepEqual(Object.keys(relayAlone).sort(), ['relay_secret', 'relay_server_name']);
+  assert.match(relayAlone.relay_secret!, /required when a relay is set/);
+  assert.match((await refused(server, { relay_url: 'https://relay.example.net', relay_server_name: 'not a name!', relay_secret: 's' })).field_errors!.relay_server_name!, /not a valid server name/);
   assert.match((await refused(server, { port: null })).field_errors!.port!, /must have a value/);
   assert.match((await refused(server, { start_at_login: true })).field_errors!.start_at_login!, /desktop app/);
   assert.match((await refused(server, { colour: 'blue' })).field_errors!.colour!, /not a setting/);

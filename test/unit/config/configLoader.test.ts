@@ -41,6 +41,7 @@ federation:
   verify_certificates: false
   resolve: { "bob.test": "http://127.0.0.1:18448" }
   allow_insecure_http: true
+  paused: true
 relay: { url: https://relay.example.net, server_name: relay.example.net, secret: s3cret }
 registration: { enabled: true, token: abc }
 limits: { max_request_body_bytes: 2048 }
@@ -50,6 +51,7 @@ log_level: debug
   assert.equal(config.client_listener.port, 9000);
   assert.deepEqual(config.federation.listener, { host: '127.0.0.1', port: 8448, tls_cert: '/c.pem', tls_key: '/k.pem' });
   assert.equal(config.federation.resolve['bob.test'], 'http://127.0.0.1:18448');
+  assert.equal(config.federation.paused, true);
   assert.equal(config.relay?.secret, 's3cret');
   assert.deepEqual(config.registration, { enabled: true, token: 'abc', refreshable_access_token_lifetime_ms: 300_000 });
   assert.equal(config.limits.max_request_body_bytes, 2048);

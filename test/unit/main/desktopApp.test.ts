@@ -6,6 +6,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { networkInterfaces } from 'node:os';
 import { DesktopApp } from '../../../main/desktopApp.ts';
 import { IPC_CHANNELS } from '../../../main/ipcChannels.ts';
 import { DESKTOP_SETTINGS_FILE } from '../../../main/desktopSettingsStore.ts';
@@ -156,6 +157,30 @@ test('tray: status and quick actions (open, copy the homeserver URL, pause feder
   assert.ok(tray.destroyed);
 });
 
+test('pause federation is saved: it holds after a relaunch, and a pause from the UI shows in the tray', async (t) => {
+  const userData = tempDir(t, 'desktop-');
+  const { app, shell } = await setUpOwner(t, userData);
+  shell.tray.click(/Pause federation/);
+  assert.equal(loadConfigFile(desktopConfigPath(userData)).federation.paused, true, 'saved in homeserver.yaml');
+  await app.shutdown();
+
+  const again = new FakeShell(userData);
+  const relaunched = newApp(t, again);
+  assert.equal(await relaunched.start(), 'running');
+  const running = relaunched.running!;
+  assert.equal(running.homeserver.federation!.sender.isPaused, true);
+  assert.ok(again.tray.labels().includes('Resume federation'));
+  assert.match(again.tray.tooltip, /federation paused/);
+
+  // Resumed from the health page (the admin API): the tray follows.
+  const token = again.sendSync(IPC_CHANNELS.adminToken, running.uiUrl) as string;
+  const res = await request(running.uiUrl.replace(/\/_desktop\/$/, ''), 'PUT', '/_desktop/api/federation/paused', { body: { paused: false }, headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(res.status, 200, res.text);
+  assert.ok(again.tray.labels().includes('Pause federation'));
+  assert.doesNotMatch(again.tray.tooltip, /paused/);
+  assert.equal(loadConfigFile(desktopConfigPath(userData)).federation.paused, false);
+});
+
 test('settings persist: start at login applies to the OS at once and at every launch; a saved port applies on restart without losing data', async (t) => {
   const userData = tempDir(t, 'desktop-');
   const { app, shell } = await setUpOwner(t, userData);
@@ -191,6 +216,34 @@ test('settings persist: start at login applies to the OS at once and at every la
   await relaunched.start();
   assert.deepEqual(again.openAtLogin, [true], 'applied at launch from the persisted settings');
   assert.equal(relaunched.running!.uiUrl, `http://127.0.0.1:${port}/_desktop/`);
+});
+
+test('bound to one network address, the window still reaches the UI and its admin API over loopback', async (t) => {
+  const ip = Object.values(networkInterfaces())
+    .flatMap((addresses) => addresses ?? [])
+    .find((a) => a.family === 'IPv4' && !a.internal)?.address;
+  if (!ip) {
+    t.skip('this machine has no non-loopback IPv4 address');
+    return;
+  }
+  const { app, shell } = await setUpOwner(t, tempDir(t, 'desktop-'));
+  const running = app.running!;
+  const token = shell.sendSync(IPC_CHANNELS.adminToken, running.uiUrl) as string;
+  const saved = await request(running.uiUrl.replace(/\/_desktop\/$/, ''), 'PUT', '/_desktop/api/settings', { body: { bind_address: ip }, headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(saved.status, 200, saved.text);
+  await shell.invoke(IPC_CHANNELS.restartServer, running.uiUrl);
+
+  const restarted = app.running!;
+  const port = new URL(restarted.homeserverUrl).port;
+  assert.equal(restarted.homeserverUrl, `http://${ip}:${port}`);
+  assert.equal(restarted.uiUrl, `http://127.0.0.1:${port}/_desktop/`);
+  assert.equal(shell.window.currentUrl, restarted.uiUrl);
+  const newToken = shell.sendSync(IPC_CHANNELS.adminToken, restarted.uiUrl) as string;
+  const overview = await request(restarted.uiUrl.replace(/\/_desktop\/$/, ''), 'GET', '/_desktop/api/overview', { headers: { Authorization: `Bearer ${newToken}` } });
+  assert.equal(overview.status, 200, overview.text);
+  assert.match(shell.tray.tooltip, new RegExp(`running at http://${ip.replace(/\./g, '\\.')}:${port}`));
+  // Matrix clients use the network address.
+  assert.equal((await request(restarted.homeserverUrl, 'GET', '/_matrix/client/versions')).status, 200);
 });
 
 test('a port taken by another program: the server starts elsewhere and says so', async (t) => {
