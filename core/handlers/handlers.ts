@@ -58,6 +58,7 @@ import { TimestampToEventHandler } from './rooms/timestampToEventHandler.ts';
 import { AccountDeactivationHandler } from './accounts/accountDeactivationHandler.ts';
 import { OpenIdTokenHandler } from './accounts/openIdTokenHandler.ts';
 import { WhoisHandler } from './admin/whoisHandler.ts';
+import { AccountModerationHandler } from './admin/accountModerationHandler.ts';
 import { MutualRoomsHandler } from './rooms/mutualRoomsHandler.ts';
 import { RoomSummaryHandler } from './rooms/roomSummaryHandler.ts';
 
@@ -128,6 +129,7 @@ export class Handlers {
   readonly accountDeactivation: AccountDeactivationHandler;
   readonly openIdTokens: OpenIdTokenHandler;
   readonly whois: WhoisHandler;
+  readonly accountModeration: AccountModerationHandler;
   readonly mutualRooms: MutualRoomsHandler;
   readonly roomSummaries: RoomSummaryHandler;
 
@@ -208,6 +210,7 @@ export class Handlers {
     this.accountDeactivation = new AccountDeactivationHandler(stores, this.reauth, this.tokens, this.memberships, options.log.child('accounts'));
     this.openIdTokens = new OpenIdTokenHandler(stores);
     this.whois = new WhoisHandler(stores);
+    this.accountModeration = new AccountModerationHandler(stores);
     this.mutualRooms = new MutualRoomsHandler(stores);
     this.roomSummaries = new RoomSummaryHandler(stores, (roomIdOrAlias) => this.memberships.resolveRoom(roomIdOrAlias));
   }
