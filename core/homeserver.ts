@@ -411,6 +411,8 @@ export class Homeserver {
     // Push actions of the last batches are recorded after their commit; let that finish before closing.
     this.handlers.pushActionsRecorder?.detach();
     await this.handlers.pushActionsRecorder?.flush();
+    this.handlers.pushGateways.stop();
+    await this.handlers.pushGateways.flush();
     this.dataDirectory.close();
   }
 }

@@ -41,6 +41,8 @@ export interface PushActionsRecorderOptions {
   readonly rulesFor: (userId: string) => Promise<PushRuleset>;
   /** Failures are reported here and never stop later batches. */
   readonly onError: (message: string, error: unknown) => void;
+  /** Told of the actions of each batch once they are stored (push gateways are sent them). */
+  readonly onRecorded?: (rows: readonly PushActionRow[]) => void;
   readonly now?: () => number;
 }
 
@@ -146,6 +148,7 @@ export class PushActionsRecorder {
         this.stores.pushActions.advanceRecordedPosition(upTo);
       })
       .immediate();
+    if (rows.length > 0) this.options.onRecorded?.(rows);
   }
 
   private async actionsFor(item: EventToRecord): Promise<PushActionRow[]> {
