@@ -76,6 +76,9 @@ import { AdminApi, type AdminApiOptions } from './http/admin/adminApi.ts';
 import { RelayClient, type RelayClientOptions } from './relay/relayClient.ts';
 import { LoopbackForwarder } from './relay/loopbackForwarder.ts';
 
+/** How long an idle keep-alive connection stays open (as common reverse proxies: nginx 75 s). */
+const KEEP_ALIVE_TIMEOUT_MS = 75_000;
+
 /** Reported by the federation version endpoint. */
 export const SOFTWARE_VERSION = '0.1.0';
 
@@ -376,6 +379,9 @@ export class Homeserver {
     const server = tls ? createHttpsServer(tls, app.callback()) : createServer(app.callback());
     // Long-polling requests (/sync, replication) can outlive Node's default request timeout.
     server.requestTimeout = 0;
+    // Idle keep-alive connections are closed well after clients give them up (undici after 4 s, browsers later),
+    // not at Node's 5 s: a busy client reusing a connection just as the server closes it gets ECONNRESET.
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     this.servers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
