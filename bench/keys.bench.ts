@@ -66,7 +66,7 @@ const benchmark: Benchmark = async () => {
         stores.crossSigningKeys.setKey(owner, type, publicKey, { user_id: owner, usage: [type], keys: { [`ed25519:${publicKey}`]: publicKey } }, now);
       }
     })();
-    const requester: Requester = { userId: asker, deviceId: 'ASKER', tokenId: 0, tokenHash: '', isAdmin: false };
+    const requester: Requester = { userId: asker, deviceId: 'ASKER', tokenId: 0, tokenHash: '', isAdmin: false, suspended: false };
     const queryBody = { device_keys: { [owner]: [] } };
     const keyQuery = homeserver.handlers.e2ee.keyQuery;
 

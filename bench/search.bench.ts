@@ -37,7 +37,7 @@ const benchmark: Benchmark = async () => {
   const hs = Homeserver.open({ config, log: new Logger('error'), passwordCost: { log2N: 10, r: 8, p: 1 } });
   try {
     const userId = await registerLocalUser({ serverName: 'bench.test', users: hs.storage.stores.users, passwordCost: { log2N: 10, r: 8, p: 1 } }, { localpart: 'alice', password: 'pw' });
-    const requester: Requester = { userId, deviceId: 'BENCH', tokenId: 0, tokenHash: '', isAdmin: false };
+    const requester: Requester = { userId, deviceId: 'BENCH', tokenId: 0, tokenHash: '', isAdmin: false, suspended: false };
     const { room_id: roomId } = await hs.handlers.roomCreation.createRoom(requester, { name: 'Search bench' });
     const first = await hs.eventCreation.send({ roomId, sender: userId, type: 'm.room.message', content: { msgtype: 'm.text', body: 'the first message' } });
     const db = hs.storage.stores.db;

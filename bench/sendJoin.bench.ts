@@ -41,7 +41,7 @@ const TARGET_SECONDS = 5;
 /** A room of A with `MEMBERS` joined users of A besides its creator. */
 async function bigRoom(a: FederatedServer): Promise<string> {
   const creator = await createUser(a, 'creator');
-  const requester: Requester = { userId: creator, deviceId: 'BENCH', tokenId: 0, tokenHash: '', isAdmin: false };
+  const requester: Requester = { userId: creator, deviceId: 'BENCH', tokenId: 0, tokenHash: '', isAdmin: false, suspended: false };
   const { room_id: roomId } = await a.homeserver.handlers.roomCreation.createRoom(requester, { preset: 'public_chat', name: 'A big room' });
   const { storage } = a.homeserver;
   const stores = storage.stores;

@@ -69,6 +69,7 @@ import { accountDeactivationRoutes } from './http/client/accountDeactivationRout
 import { loginTokenRoutes } from './http/client/loginTokenRoutes.ts';
 import { openIdRoutes } from './http/client/openIdRoutes.ts';
 import { whoisRoutes } from './http/client/whoisRoutes.ts';
+import { accountModerationRoutes } from './http/client/accountModerationRoutes.ts';
 import { mutualRoomsRoutes } from './http/client/mutualRoomsRoutes.ts';
 import { roomSummaryRoutes } from './http/client/roomSummaryRoutes.ts';
 import { AdminApi, type AdminApiOptions } from './http/admin/adminApi.ts';
@@ -304,6 +305,7 @@ export class Homeserver {
         loginTokenRoutes(this.handlers),
         openIdRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
         whoisRoutes(this.handlers),
+        accountModerationRoutes({ ...this.handlers, maxBodyBytes: this.config.limits.max_request_body_bytes }),
         mutualRoomsRoutes(this.handlers),
         roomSummaryRoutes(this.handlers),
         ...this.admin.routers(this.config.limits.max_request_body_bytes),
@@ -443,6 +445,8 @@ export class Homeserver {
     // Push actions of the last batches are recorded after their commit; let that finish before closing.
     this.handlers.pushActionsRecorder?.detach();
     await this.handlers.pushActionsRecorder?.flush();
+    this.handlers.pushGateways.stop();
+    await this.handlers.pushGateways.flush();
     this.dataDirectory.close();
   }
 }

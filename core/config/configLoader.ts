@@ -16,6 +16,7 @@ import {
   type ListenerConfig,
   type LogLevelName,
   type MediaConfig,
+  type PushConfig,
   type RelayConfig,
   type VoipConfig,
 } from './homeserverConfig.ts';
@@ -31,7 +32,7 @@ export interface ConfigOverrides {
 
 const TOP_LEVEL_KEYS = [
   'server_name', 'data_dir', 'public_baseurl', 'client_listener', 'federation', 'relay', 'registration', 'limits',
-  'instance_name', 'stream_writers', 'instance_map', 'log_level', 'media', 'voip', 'support',
+  'instance_name', 'stream_writers', 'instance_map', 'log_level', 'media', 'push', 'voip', 'support',
 ] as const;
 
 export function loadConfigFile(path: string, overrides: ConfigOverrides = {}): HomeserverConfig {
@@ -117,6 +118,7 @@ export function buildConfig(raw: unknown, overrides: ConfigOverrides = {}): Home
       max_upload_bytes: limits?.integer('max_upload_bytes', DEFAULT_CONFIG.limits.max_upload_bytes, 1024, 4 * 1024 ** 3) ?? DEFAULT_CONFIG.limits.max_upload_bytes,
     },
     media: readMedia(r),
+    push: readPush(r),
     voip: readVoip(r),
     support: readSupport(r),
     instance_name: instanceName,
@@ -192,6 +194,13 @@ function readMedia(r: ConfigReader): MediaConfig {
     url_preview_enabled: media.boolean('url_preview_enabled', false),
     url_preview_ip_allowlist: media.stringList('url_preview_ip_allowlist', [], cidrProblem),
   };
+}
+
+function readPush(r: ConfigReader): PushConfig {
+  const push = r.section('push');
+  if (!push) return DEFAULT_CONFIG.push;
+  push.onlyKeys(['gateway_hosts']);
+  return { gateway_hosts: push.stringList('gateway_hosts', [], (v) => (/^[A-Za-z0-9.:[\]-]{1,255}$/.test(v) ? null : `"${v}" is not a host name`)) };
 }
 
 function readVoip(r: ConfigReader): VoipConfig | null {

@@ -65,6 +65,12 @@ export interface MediaConfig {
   readonly url_preview_ip_allowlist: readonly string[];
 }
 
+/** Sending notifications to the push gateways of clients' `http` pushers. */
+export interface PushConfig {
+  /** Host names of the gateways notifications may be sent to; a pusher whose URL names another is kept, unused. */
+  readonly gateway_hosts: readonly string[];
+}
+
 /** TURN servers handed to clients by `/voip/turnServer`; a shared secret (coturn's REST API) or fixed credentials. */
 export interface VoipConfig {
   readonly turn_uris: readonly string[];
@@ -86,7 +92,8 @@ export interface HomeserverConfig {
   readonly registration: RegistrationConfig;
   readonly limits: LimitsConfig;
   readonly media: MediaConfig;
-  /** Null: no TURN server (the endpoint answers `{}`). */
+  readonly push: PushConfig;
+  /** Null: no TURN server (the endpoint answers 404 M_NOT_FOUND). */
   readonly voip: VoipConfig | null;
   /** Null: `/.well-known/matrix/support` answers 404. */
   readonly support: SupportConfig | null;
@@ -111,6 +118,7 @@ export const DEFAULT_CONFIG: HomeserverConfig = {
   registration: { enabled: false, token: null, refreshable_access_token_lifetime_ms: 5 * 60_000 },
   limits: { max_request_body_bytes: 1024 * 1024, max_upload_bytes: 50 * 1024 * 1024 },
   media: { url_preview_enabled: false, url_preview_ip_allowlist: [] },
+  push: { gateway_hosts: [] },
   voip: null,
   support: null,
   instance_name: 'main',

@@ -25,6 +25,7 @@ import { RoomDirectoryHandler } from './rooms/roomDirectoryHandler.ts';
 import { ProfileHandler } from './profile/profileHandler.ts';
 import { PushRulesHandler } from './push/pushRulesHandler.ts';
 import { PushActionsRecorder } from './push/pushActionsRecorder.ts';
+import { PushGatewaySender } from './pushers/pushGatewaySender.ts';
 import { NotificationCounts } from './push/notificationCounts.ts';
 import { NotificationsHandler } from './push/notificationsHandler.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -58,6 +59,7 @@ import { TimestampToEventHandler } from './rooms/timestampToEventHandler.ts';
 import { AccountDeactivationHandler } from './accounts/accountDeactivationHandler.ts';
 import { OpenIdTokenHandler } from './accounts/openIdTokenHandler.ts';
 import { WhoisHandler } from './admin/whoisHandler.ts';
+import { AccountModerationHandler } from './admin/accountModerationHandler.ts';
 import { MutualRoomsHandler } from './rooms/mutualRoomsHandler.ts';
 import { RoomSummaryHandler } from './rooms/roomSummaryHandler.ts';
 
@@ -97,6 +99,8 @@ export class Handlers {
   readonly pushRules: PushRulesHandler;
   /** Records push actions after each committed batch; on the events writer only. */
   readonly pushActionsRecorder: PushActionsRecorder | null;
+  /** Notifications to the push gateways of `http` pushers (only to hosts `push.gateway_hosts` allows). */
+  readonly pushGateways: PushGatewaySender;
   /** Unread notification counts for /sync (an UnreadCountsSource). */
   readonly notificationCounts: NotificationCounts;
   readonly notifications: NotificationsHandler;
@@ -128,6 +132,7 @@ export class Handlers {
   readonly accountDeactivation: AccountDeactivationHandler;
   readonly openIdTokens: OpenIdTokenHandler;
   readonly whois: WhoisHandler;
+  readonly accountModeration: AccountModerationHandler;
   readonly mutualRooms: MutualRoomsHandler;
   readonly roomSummaries: RoomSummaryHandler;
 
@@ -153,8 +158,14 @@ export class Handlers {
     this.pushRules = new PushRulesHandler(stores, storage.invalidations);
     const pushLog = options.log.child('push');
     this.pushActionsRecorder = null;
+    this.pushGateways = new PushGatewaySender({ stores, gatewayHosts: config.push.gateway_hosts, onError: (message, error) => pushLog.warn(`${message}: ${error instanceof Error ? error.message : JSON.stringify(error)}`) });
     if (storage.persistence) {
-      this.pushActionsRecorder = new PushActionsRecorder({ stores, rulesFor: (userId) => this.pushRules.getRuleset(userId), onError: (message, error) => pushLog.error(message, error) });
+      this.pushActionsRecorder = new PushActionsRecorder({
+        stores,
+        rulesFor: (userId) => this.pushRules.getRuleset(userId),
+        onError: (message, error) => pushLog.error(message, error),
+        onRecorded: (rows) => this.pushGateways.notify(rows),
+      });
       this.pushActionsRecorder.attach(storage.persistence);
     }
     this.notificationCounts = new NotificationCounts(stores.pushActions, this.pushActionsRecorder);
@@ -208,6 +219,7 @@ export class Handlers {
     this.accountDeactivation = new AccountDeactivationHandler(stores, this.reauth, this.tokens, this.memberships, options.log.child('accounts'));
     this.openIdTokens = new OpenIdTokenHandler(stores);
     this.whois = new WhoisHandler(stores);
+    this.accountModeration = new AccountModerationHandler(stores);
     this.mutualRooms = new MutualRoomsHandler(stores);
     this.roomSummaries = new RoomSummaryHandler(stores, (roomIdOrAlias) => this.memberships.resolveRoom(roomIdOrAlias));
   }

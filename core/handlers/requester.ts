@@ -6,4 +6,6 @@ export interface Requester {
   /** The SHA-256 hash of the token used, so logout can revoke exactly this token. */
   readonly tokenHash: string;
   readonly isAdmin: boolean;
+  /** Suspended by a server admin (accountSuspension.ts says what that forbids). */
+  readonly suspended: boolean;
 }

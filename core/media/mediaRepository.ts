@@ -1,7 +1,7 @@
 /**
  * The media repository: uploads (in one request, or reserved with /create and uploaded later), downloads of
  * local media and of remote media (fetched over federation once and cached), and thumbnails (made on first
- * request at the closest pre-generated size and kept). Bytes are content-addressed files (contentStore.ts);
+ * request at the closest pre-generated size and kept; remote media's are asked of its server first). Bytes are content-addressed files (contentStore.ts);
  * metadata is in SQLite (mediaStore.ts).
  */
 import { EventEmitter } from 'node:events';
@@ -13,8 +13,8 @@ import { ContentStore, ContentTooLargeError } from './contentStore.ts';
 import { mxcUri, newMediaId } from './mediaId.ts';
 import { normalizeContentType } from './mediaContentType.ts';
 import { sanitizeFileName } from './contentDisposition.ts';
-import { canThumbnail, generateThumbnail, selectThumbnailSize, ThumbnailError, type ThumbnailMethod } from './thumbnailer.ts';
-import type { RemoteMediaSource } from './remoteMediaSource.ts';
+import { canThumbnail, generateThumbnail, probeThumbnail, selectThumbnailSize, ThumbnailError, type ThumbnailMethod, type ThumbnailSize } from './thumbnailer.ts';
+import { ThumbnailRefusedError, type RemoteMediaSource } from './remoteMediaSource.ts';
 
 /** Reservations made by /create expire after a day unless filled (the spec's recommendation). */
 export const RESERVATION_LIFETIME_MS = 24 * 60 * 60 * 1000;
@@ -140,32 +140,81 @@ export class MediaRepository {
     return this.fileOf(content);
   }
 
-  /** A thumbnail of the media at the closest pre-generated size. */
+  /**
+   * A thumbnail of the media at the closest pre-generated size. Remote media's thumbnails are asked of its server
+   * (and kept); only when that server refuses is one made here from the original.
+   */
   async getThumbnail(serverName: string, mediaId: string, width: number, height: number, method: ThumbnailMethod, options: ReadOptions): Promise<MediaFile> {
-    const original = serverName === this.serverName ? await this.localContent(mediaId, options.waitMs) : await this.remoteContent(serverName, mediaId, options.allowRemote);
-    if (!canThumbnail(original.contentType)) throw new MatrixError(400, 'M_UNKNOWN', `Cannot generate thumbnails of ${original.contentType}`);
     const size = selectThumbnailSize(width, height, method);
-    const existing = this.store.getThumbnail(serverName, mediaId, size.width, size.height, size.method);
-    if (existing && (await this.content.exists(existing.sha256))) return this.fileOf({ ...existing, uploadName: thumbnailName(original.uploadName, existing.contentType) });
+    const isLocal = serverName === this.serverName;
+    if (!isLocal) {
+      const existing = await this.storedThumbnail(serverName, mediaId, size, null);
+      if (existing) return existing;
+    }
+    const original = isLocal ? await this.localContent(mediaId, options.waitMs) : null;
+    if (original) {
+      if (!canThumbnail(original.contentType)) throw cannotThumbnail(original.contentType);
+      const existing = await this.storedThumbnail(serverName, mediaId, size, original.uploadName);
+      if (existing) return existing;
+    }
 
     const key = `${serverName}/${mediaId}/${size.width}x${size.height}/${size.method}`;
     let job = this.thumbnailJobs.get(key);
     if (!job) {
       job = (async () => {
-        let thumbnail;
-        try {
-          thumbnail = await generateThumbnail(this.content.pathOf(original.sha256), original.contentType, size);
-        } catch (error) {
-          if (error instanceof ThumbnailError) throw new MatrixError(400, 'M_UNKNOWN', error.message);
-          throw error;
-        }
-        const stored = await this.content.writeBuffer(thumbnail.bytes);
-        this.store.insertThumbnail(serverName, mediaId, { ...size, contentType: thumbnail.contentType, ...stored }, { width: thumbnail.width, height: thumbnail.height });
-        return this.fileOf({ ...stored, contentType: thumbnail.contentType, uploadName: thumbnailName(original.uploadName, thumbnail.contentType) });
+        if (original) return this.makeThumbnail(serverName, mediaId, original, size);
+        const fetched = await this.remoteThumbnail(serverName, mediaId, size, options.allowRemote);
+        if (fetched) return fetched;
+        const remoteOriginal = await this.remoteContent(serverName, mediaId, options.allowRemote);
+        if (!canThumbnail(remoteOriginal.contentType)) throw cannotThumbnail(remoteOriginal.contentType);
+        return this.makeThumbnail(serverName, mediaId, remoteOriginal, size);
       })().finally(() => this.thumbnailJobs.delete(key));
       this.thumbnailJobs.set(key, job);
     }
     return job;
+  }
+
+  private async storedThumbnail(serverName: string, mediaId: string, size: ThumbnailSize, uploadName: string | null): Promise<MediaFile | null> {
+    const existing = this.store.getThumbnail(serverName, mediaId, size.width, size.height, size.method);
+    if (!existing || !(await this.content.exists(existing.sha256))) return null;
+    return this.fileOf({ ...existing, uploadName: thumbnailName(uploadName, existing.contentType) });
+  }
+
+  /** Generates, stores and records a thumbnail of media whose original is here. */
+  private async makeThumbnail(serverName: string, mediaId: string, original: MediaContent, size: ThumbnailSize): Promise<MediaFile> {
+    let thumbnail;
+    try {
+      thumbnail = await generateThumbnail(this.content.pathOf(original.sha256), original.contentType, size);
+    } catch (error) {
+      if (error instanceof ThumbnailError) throw new MatrixError(400, 'M_UNKNOWN', error.message);
+      throw error;
+    }
+    const stored = await this.content.writeBuffer(thumbnail.bytes);
+    this.store.insertThumbnail(serverName, mediaId, { ...size, contentType: thumbnail.contentType, ...stored }, { width: thumbnail.width, height: thumbnail.height });
+    return this.fileOf({ ...stored, contentType: thumbnail.contentType, uploadName: thumbnailName(original.uploadName, thumbnail.contentType) });
+  }
+
+  /**
+   * The thumbnail made by the media's server, stored and recorded; null when it refuses or sends something that
+   * is no image (then one is made here), or when we may not ask. Unreachable, it is made here if the original is.
+   */
+  private async remoteThumbnail(serverName: string, mediaId: string, size: ThumbnailSize, allowRemote: boolean): Promise<MediaFile | null> {
+    const remote = this.remote;
+    if (!allowRemote || !remote) return null;
+    let fetched;
+    try {
+      fetched = await remote.fetchThumbnail(serverName, mediaId, size, this.options.maxUploadBytes);
+    } catch (error) {
+      if (error instanceof ThumbnailRefusedError) return null;
+      const unreachable = error instanceof MatrixError && error.status >= 502;
+      if (unreachable && (await this.cachedRemoteContent(serverName, mediaId))) return null;
+      throw error;
+    }
+    const image = await probeThumbnail(fetched.bytes);
+    if (!image) return null;
+    const stored = await this.content.writeBuffer(fetched.bytes);
+    this.store.insertThumbnail(serverName, mediaId, { ...size, contentType: image.contentType, ...stored }, { width: image.width, height: image.height });
+    return this.fileOf({ ...stored, contentType: image.contentType, uploadName: null });
   }
 
   private fileOf(content: { sha256: string; size: number; contentType: string; uploadName: string | null }): MediaFile {
@@ -217,9 +266,14 @@ export class MediaRepository {
     });
   }
 
-  private async remoteContent(serverName: string, mediaId: string, allowRemote: boolean): Promise<MediaContent> {
+  private async cachedRemoteContent(serverName: string, mediaId: string): Promise<MediaContent | null> {
     const cached = this.store.getRemoteMedia(serverName, mediaId);
-    if (cached && (await this.content.exists(cached.sha256))) return cached;
+    return cached && (await this.content.exists(cached.sha256)) ? cached : null;
+  }
+
+  private async remoteContent(serverName: string, mediaId: string, allowRemote: boolean): Promise<MediaContent> {
+    const cached = await this.cachedRemoteContent(serverName, mediaId);
+    if (cached) return cached;
     if (!allowRemote) throw MatrixError.notFound('Media not found (remote media is not fetched for this request)');
     const remote = this.remote;
     if (!remote) throw MatrixError.notFound('Media not found (this server does not fetch remote media)');
@@ -238,6 +292,10 @@ export class MediaRepository {
     }
     return fetch;
   }
+}
+
+function cannotThumbnail(contentType: string): MatrixError {
+  return new MatrixError(400, 'M_UNKNOWN', `Cannot generate thumbnails of ${contentType}`);
 }
 
 function tooLarge(maxBytes: number): MatrixError {

@@ -1,7 +1,8 @@
 /**
  * Fetching another server's media over federation: `GET /_matrix/federation/v1/media/download/{mediaId}`
  * (signed, answered as multipart/mixed), falling back to the older unauthenticated
- * `/_matrix/media/v3/download/{serverName}/{mediaId}` for servers that do not know the federation endpoint.
+ * `/_matrix/media/v3/download/{serverName}/{mediaId}` for servers that do not know the federation endpoint; and
+ * its thumbnails, `GET /_matrix/federation/v1/media/thumbnail/{mediaId}`, made by the media's own server.
  */
 import type { FederationHttpClient, RawFederationResponse } from '../federation/federationHttpClient.ts';
 import { FederationRequestError } from '../federation/federationHttpClient.ts';
@@ -10,6 +11,7 @@ import { boundaryOf, MultipartError, parseMultipartMedia } from './multipartMixe
 import { fileNameFromDisposition } from './contentDisposition.ts';
 import type { AddressPolicy } from './addressPolicy.ts';
 import { safeFetch } from './safeFetch.ts';
+import type { ThumbnailSize } from './thumbnailer.ts';
 
 export interface RemoteMedia {
   readonly bytes: Buffer;
@@ -19,6 +21,13 @@ export interface RemoteMedia {
 
 export interface RemoteMediaSource {
   fetch(serverName: string, mediaId: string, maxBytes: number): Promise<RemoteMedia>;
+  /** A thumbnail made by the media's server; ThumbnailRefusedError when that server answers without one. */
+  fetchThumbnail(serverName: string, mediaId: string, size: ThumbnailSize, maxBytes: number): Promise<RemoteMedia>;
+}
+
+/** The remote server answered a thumbnail request, but not with a thumbnail (too old, cannot, will not). */
+export class ThumbnailRefusedError extends Error {
+  override readonly name = 'ThumbnailRefusedError';
 }
 
 const FETCH_TIMEOUT_MS = 60_000;
@@ -38,6 +47,17 @@ export class FederationMediaSource implements RemoteMediaSource {
       return this.legacy(serverName, mediaId, maxBytes);
     }
     throw failure(serverName, response, errcode);
+  }
+
+  async fetchThumbnail(serverName: string, mediaId: string, size: ThumbnailSize, maxBytes: number): Promise<RemoteMedia> {
+    // Our thumbnails are still images, kept per size: ask for exactly that.
+    const query = { width: String(size.width), height: String(size.height), method: size.method, animated: 'false' };
+    const response = await this.get(serverName, `/_matrix/federation/v1/media/thumbnail/${encodeURIComponent(mediaId)}`, query, maxBytes, 'multipart/mixed');
+    if (response.status === 200) return this.fromMultipart(response, maxBytes);
+    const errcode = errcodeOf(response);
+    // The media itself is unknown there: no original to make a thumbnail of either.
+    if (response.status === 404 && errcode === 'M_NOT_FOUND') throw MatrixError.notFound('Media not found');
+    throw new ThumbnailRefusedError(`${serverName} answered ${response.status}${errcode === null ? '' : ` ${errcode}`} for a thumbnail`);
   }
 
   private async legacy(serverName: string, mediaId: string, maxBytes: number): Promise<RemoteMedia> {

@@ -79,3 +79,18 @@ export async function generateThumbnail(input: string | Buffer, sourceType: stri
     throw new ThumbnailError(`cannot thumbnail this image: ${(error as Error).message}`);
   }
 }
+
+/** Formats a thumbnail made elsewhere may have, by what its bytes are (never by what the sender declares). */
+const THUMBNAIL_FORMATS: Readonly<Record<string, string>> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' };
+
+/** What a thumbnail made by another server is: its type and size, or null when it is no image we serve as one. */
+export async function probeThumbnail(bytes: Buffer): Promise<{ contentType: string; width: number; height: number } | null> {
+  try {
+    const meta = await sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS }).metadata();
+    const contentType = meta.format === undefined ? undefined : THUMBNAIL_FORMATS[meta.format];
+    if (!contentType || !meta.width || !meta.height) return null;
+    return { contentType, width: meta.width, height: meta.height };
+  } catch {
+    return null;
+  }
+}

@@ -47,6 +47,16 @@ function unknownToken(message: string, softLogout = false): MatrixError {
   return new MatrixError(401, 'M_UNKNOWN_TOKEN', message, { soft_logout: softLogout });
 }
 
+/** A locked account's answer (spec "Account locking"): a soft logout, so clients keep their state and retry. */
+function accountLocked(): MatrixError {
+  return new MatrixError(401, 'M_USER_LOCKED', 'This account has been locked', { soft_logout: true });
+}
+
+export interface AuthenticateOptions {
+  /** Logout is the one thing a locked account may do. */
+  readonly allowLocked?: boolean;
+}
+
 export function newDeviceId(): string {
   const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
   return Array.from(randomBytes(10), (b) => letters[b % 26]).join('');
@@ -76,6 +86,8 @@ export class AccessTokenHandler {
    * client said it supports refresh tokens.
    */
   createSession(userId: string, deviceId: string | null, displayName: string | null, refreshable = false): NewSession {
+    // A locked account gets no new token until it is unlocked (login, and refresh below).
+    if (this.stores.users.getUser(userId)?.locked) throw accountLocked();
     const device = deviceId ?? newDeviceId();
     const accessToken = randomToken(ACCESS_TOKEN_PREFIX);
     const refreshToken = refreshable ? randomToken(REFRESH_TOKEN_PREFIX) : null;
@@ -91,8 +103,11 @@ export class AccessTokenHandler {
     return { accessToken, deviceId: device, refreshToken, expiresInMs: this.refreshableLifetimeMs };
   }
 
-  /** The requester behind a token; 401 M_UNKNOWN_TOKEN for unknown, expired or deactivated ones. */
-  async authenticate(accessToken: string): Promise<Requester> {
+  /**
+   * The requester behind a token; 401 M_UNKNOWN_TOKEN for unknown, expired or deactivated ones, 401
+   * M_USER_LOCKED for a locked account's (unless allowed).
+   */
+  async authenticate(accessToken: string, options: AuthenticateOptions = {}): Promise<Requester> {
     const tokenHash = hashAccessToken(accessToken);
     const owner = await this.stores.accessTokens.getTokenOwner(tokenHash);
     if (!owner) throw unknownToken('Invalid access token passed.');
@@ -100,12 +115,13 @@ export class AccessTokenHandler {
     if (owner.validUntilMs !== null && owner.validUntilMs < this.now()) throw unknownToken('Access token has expired', true);
     const user = this.stores.users.getUser(owner.userId);
     if (!user || user.deactivated) throw unknownToken('Invalid access token passed.');
+    if (user.locked && !options.allowLocked) throw accountLocked();
     if (owner.predecessorPending && owner.refreshTokenId !== null) {
       // The first use of a refreshed pair proves the client has it: the previous pair goes, and this token's
       // cached owner (which says a predecessor is pending) with it.
       this.forget([...this.stores.refreshTokens.retirePredecessor(owner.refreshTokenId), tokenHash]);
     }
-    return { userId: owner.userId, deviceId: owner.deviceId, tokenId: owner.tokenId, tokenHash, isAdmin: user.admin };
+    return { userId: owner.userId, deviceId: owner.deviceId, tokenId: owner.tokenId, tokenHash, isAdmin: user.admin, suspended: user.suspended };
   }
 
   /** `POST /refresh`: a new access and refresh token for the session of `refreshToken`. */
@@ -114,6 +130,7 @@ export class AccessTokenHandler {
     if (!record) throw unknownToken('Unknown refresh token, or it has already been used');
     const user = this.stores.users.getUser(record.userId);
     if (!user || user.deactivated) throw unknownToken('Unknown refresh token, or it has already been used');
+    if (user.locked) throw accountLocked();
     const accessToken = randomToken(ACCESS_TOKEN_PREFIX);
     const nextRefreshToken = randomToken(REFRESH_TOKEN_PREFIX);
     const revoked = this.stores.refreshTokens.exchange(record, this.sessionStep(record.userId, record.deviceId, accessToken, nextRefreshToken, this.now()));

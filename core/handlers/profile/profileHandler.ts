@@ -11,6 +11,7 @@ import type { EventCreationHandler } from '../events/eventCreationHandler.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { MatrixError } from '../matrixError.ts';
 import type { Requester } from '../requester.ts';
+import { assertNotSuspended } from '../accounts/accountSuspension.ts';
 
 export const MAX_DISPLAYNAME_LENGTH = 256;
 export const MAX_AVATAR_URL_LENGTH = 1000;
@@ -62,6 +63,7 @@ export class ProfileHandler {
   async setField(requester: Requester, userId: string, key: string, body: JsonObject): Promise<void> {
     checkKey(key);
     this.assertOwn(requester, userId);
+    assertNotSuspended(requester);
     if (!(key in body)) throw MatrixError.missingParam(`Missing ${key}`);
     const value = body[key]!;
     if (key === 'displayname') return this.setDisplayName(userId, value);
@@ -77,6 +79,7 @@ export class ProfileHandler {
   async deleteField(requester: Requester, userId: string, key: string): Promise<void> {
     checkKey(key);
     this.assertOwn(requester, userId);
+    assertNotSuspended(requester);
     if (key === 'displayname') return this.setDisplayName(userId, null);
     if (key === 'avatar_url') return this.setAvatarUrl(userId, null);
     this.stores.profiles.deleteField(userId, key);

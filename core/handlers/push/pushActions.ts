@@ -3,6 +3,7 @@
  * highlights. `dont_notify` and `coalesce` are historical actions that must be ignored, so they are stripped before
  * anything is stored or counted.
  */
+import type { JsonValue } from '../../crypto/canonicalJson.ts';
 import type { PushAction } from './pushRule.ts';
 
 const HISTORICAL_ACTIONS: ReadonlySet<string> = new Set(['dont_notify', 'coalesce']);
@@ -23,4 +24,14 @@ export function highlights(actions: readonly PushAction[]): boolean {
     return action.value === undefined || action.value === true;
   }
   return false;
+}
+
+/** The `set_tweak` actions as a push gateway's `tweaks` (a highlight tweak without a value is true). */
+export function tweaksOf(actions: readonly PushAction[]): Record<string, JsonValue> {
+  const tweaks: Record<string, JsonValue> = {};
+  for (const action of actions) {
+    if (typeof action === 'string' || typeof action.set_tweak !== 'string') continue;
+    tweaks[action.set_tweak] = action.value ?? (action.set_tweak === 'highlight' ? true : null);
+  }
+  return tweaks;
 }

@@ -42,6 +42,8 @@ export interface PushActionsRecorderOptions {
   readonly rulesFor: (userId: string) => Promise<PushRuleset>;
   /** Failures are reported here and never stop later batches. */
   readonly onError: (message: string, error: unknown) => void;
+  /** Told of the actions of each batch once they are stored (push gateways are sent them). */
+  readonly onRecorded?: (rows: readonly PushActionRow[]) => void;
   readonly now?: () => number;
   /** Longest recorded rows wait to share the transaction of events persisted after them (`RECORD_DELAY_MS`). */
   readonly recordDelayMs?: number;
@@ -172,6 +174,7 @@ export class PushActionsRecorder {
       for (const s of sent) this.stores.pushActions.recordSent(s.userId, s.roomId, s.streamOrdering);
       this.stores.pushActions.advanceRecordedPosition(upTo);
     });
+    if (rows.length > 0) this.options.onRecorded?.(rows);
   }
 
   private async actionsFor(item: EventToRecord): Promise<PushActionRow[]> {

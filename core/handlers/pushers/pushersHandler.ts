@@ -1,7 +1,7 @@
 /**
- * `/pushers` and `/pushers/set`: the push gateways a client registered, stored and listed. This server sends
- * nothing to gateways (a desktop server has no use for mobile push), so registering a pusher changes nothing
- * else; the record is kept so clients see what they set, and removed with `kind: null`.
+ * `/pushers` and `/pushers/set`: the push gateways a client registered, stored and listed, removed with
+ * `kind: null`. Notifications go to a pusher's gateway only when its host is allowed (`push.gateway_hosts`,
+ * pushGatewaySender.ts); otherwise the record is kept so clients see what they set.
  */
 import type { JsonObject } from '../../crypto/canonicalJson.ts';
 import type { PushersStore, PusherRecord } from '../../storage/databases/main/pushersStore.ts';

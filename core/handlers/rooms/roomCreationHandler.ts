@@ -12,6 +12,7 @@ import type { EventCreationHandler } from '../events/eventCreationHandler.ts';
 import { MatrixError } from '../matrixError.ts';
 import type { Requester } from '../requester.ts';
 import type { RoomMembershipHandler } from './roomMembershipHandler.ts';
+import { assertNotSuspended } from '../accounts/accountSuspension.ts';
 
 export type RoomPreset = 'private_chat' | 'public_chat' | 'trusted_private_chat';
 
@@ -94,6 +95,7 @@ export class RoomCreationHandler {
   ) {}
 
   async createRoom(requester: Requester, options: CreateRoomOptions): Promise<{ room_id: string; room_alias?: string }> {
+    assertNotSuspended(requester);
     const serverName = this.stores.serverName;
     const creator = requester.userId;
     const versionId = options.room_version ?? this.defaultRoomVersion;

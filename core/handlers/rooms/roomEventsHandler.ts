@@ -18,6 +18,7 @@ import { RoomAccessChecker, type RoomAccess } from './roomAccess.ts';
 import { RoomStateReader } from './roomStateReader.ts';
 import { stateKey as stateKeyOf, type StateMap } from '../../state/stateMap.ts';
 import type { AnnotationGuard } from '../relations/annotationGuard.ts';
+import { assertNotSuspended } from '../accounts/accountSuspension.ts';
 
 /** Event types clients may not send through /send or /state: membership has its own endpoints. */
 const MEMBERSHIP_TYPE = 'm.room.member';
@@ -39,6 +40,7 @@ export class RoomEventsHandler {
   }
 
   async sendMessage(requester: Requester, roomId: string, type: string, content: JsonObject, txnId: string): Promise<SentEvent> {
+    assertNotSuspended(requester);
     await this.assertRoomKnown(roomId);
     if (type === 'm.room.redaction') throw MatrixError.forbidden('Use the /redact endpoint to redact events');
     // A retried send returns the first event; only a new one can be a duplicate reaction.
@@ -47,6 +49,7 @@ export class RoomEventsHandler {
   }
 
   async sendState(requester: Requester, roomId: string, type: string, stateKey: string, content: JsonObject): Promise<SentEvent> {
+    assertNotSuspended(requester);
     await this.assertRoomKnown(roomId);
     if (type === MEMBERSHIP_TYPE && stateKey !== requester.userId) {
       // Only your own member event (e.g. a profile change) may be set through /state; others use the membership endpoints.
@@ -73,6 +76,8 @@ export class RoomEventsHandler {
     const roomVersionId = await this.assertRoomKnown(roomId);
     const target = await this.stores.events.getEvent(eventId);
     if (target && target.event.roomId === roomId && target.event.sender !== requester.userId) {
+      // A suspended user may redact their own events only.
+      assertNotSuspended(requester);
       const version = getRoomVersion(roomVersionId);
       const create = await this.state.currentStateEvent(roomId, 'm.room.create', '');
       const power = await this.state.currentStateEvent(roomId, 'm.room.power_levels', '');

@@ -14,6 +14,7 @@ import { MatrixError } from '../matrixError.ts';
 import type { Requester } from '../requester.ts';
 import { RoomStateReader } from './roomStateReader.ts';
 import { restrictedJoinAuthoriser } from './restrictedJoinAuthoriser.ts';
+import { assertNotSuspended } from '../accounts/accountSuspension.ts';
 
 export type MembershipAction = 'join' | 'invite' | 'leave' | 'kick' | 'ban' | 'unban';
 
@@ -77,6 +78,7 @@ export class RoomMembershipHandler {
   }
 
   async join(requester: Requester, roomIdOrAlias: string, options: MembershipOptions & { via?: readonly string[] } = {}): Promise<string> {
+    assertNotSuspended(requester);
     const resolved = await this.resolveRoom(roomIdOrAlias);
     const roomId = resolved.roomId;
     const profile = this.stores.profiles.getProfile(requester.userId);
@@ -103,6 +105,7 @@ export class RoomMembershipHandler {
 
   /** `POST /knock/{roomIdOrAlias}`: asks to be let into a room whose join rule is `knock` (or `knock_restricted`). */
   async knock(requester: Requester, roomIdOrAlias: string, options: MembershipOptions & { via?: readonly string[] } = {}): Promise<string> {
+    assertNotSuspended(requester);
     const resolved = await this.resolveRoom(roomIdOrAlias);
     const roomId = resolved.roomId;
     const content: JsonObject = { membership: 'knock', ...profileContent(this.stores.profiles.getProfile(requester.userId)) };
@@ -119,6 +122,7 @@ export class RoomMembershipHandler {
   }
 
   async invite(requester: Requester, roomId: string, target: string, options: MembershipOptions = {}): Promise<void> {
+    assertNotSuspended(requester);
     if (!isAcceptableUserId(target)) throw MatrixError.invalidParam(`${target} is not a valid user ID`);
     await this.assertServerInRoom(roomId);
     const content: JsonObject = { membership: 'invite', ...(options.extraContent ?? {}) };
@@ -189,6 +193,8 @@ export class RoomMembershipHandler {
     options: MembershipOptions,
     requiredCurrent: readonly string[] | null,
   ): Promise<void> {
+    // Kicks, bans and unbans are acts in the room too.
+    assertNotSuspended(requester);
     if (!isAcceptableUserId(target)) throw MatrixError.invalidParam(`${target} is not a valid user ID`);
     await this.assertServerInRoom(roomId);
     if (requiredCurrent) {

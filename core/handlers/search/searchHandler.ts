@@ -9,7 +9,7 @@ import type { DataStores } from '../../storage/databases/mainDataStore.ts';
 import type { StoredEvent } from '../../storage/databases/main/eventsReadStore.ts';
 import type { SearchHit } from '../../storage/databases/main/eventSearchReadStore.ts';
 import type { EventSerializer } from '../events/eventSerializer.ts';
-import type { VisibilityFilter } from '../events/visibilityFilter.ts';
+import { readVisibility, type VisibilityFilter } from '../events/visibilityFilter.ts';
 import type { ClientEvent } from '../events/clientEvent.ts';
 import { encodeRoomToken, topologicalToken } from '../events/roomPaginationToken.ts';
 import { EventFilter } from '../sync/eventFilter.ts';
@@ -27,6 +27,8 @@ const MAX_CONTEXT = 50;
 /** Reads after the first fetch this many times what is missing, as some hits may be invisible or filtered out. */
 const OVERFETCH = 2;
 const MAX_READS = 5;
+/** Up to this many matches, `count` is exact (see countShown). */
+export const EXACT_COUNT_LIMIT = 1000;
 
 export interface RoomEventsCriteria {
   readonly searchTerm: string;
@@ -135,19 +137,12 @@ export class SearchHandler {
       const want = (limit - hits.length) * (reads === 0 ? 1 : OVERFETCH);
       const page = this.stores.search.search({ match, roomIds: rooms, keys: criteria.keys, order: criteria.orderBy, limit: want, offset, before });
       const lastPage = page.length < want;
-      const stored = await this.stores.events.getEvents(page.map((h) => h.eventId));
-      const candidates: { hit: SearchHit; event: StoredEvent }[] = [];
-      for (const hit of page) {
-        const event = stored.get(hit.eventId);
-        if (event && filter.matches({ type: event.event.type, sender: event.event.sender, roomId: event.event.roomId, content: event.event.content })) candidates.push({ hit, event });
-      }
-      const byHit = new Map(candidates.map((c) => [c.hit, c]));
-      const visible = new Set((await this.visibility.filterForUser(requester.userId, candidates.map((c) => c.event))).map((e) => e.event.eventId));
+      const shown = await this.shownHits(requester, filter, page);
       let consumed = 0;
       for (const hit of page) {
         consumed++;
-        const candidate = byHit.get(hit);
-        if (candidate && visible.has(hit.eventId) && !hits.some((h) => h.hit.eventId === hit.eventId)) hits.push(candidate);
+        const candidate = shown.get(hit);
+        if (candidate && !hits.some((h) => h.hit.eventId === hit.eventId)) hits.push(candidate);
         // Stop exactly at the page size so that next_batch continues right after the last result.
         if (hits.length >= limit) break;
       }
@@ -172,7 +167,7 @@ export class SearchHandler {
       return typeof field === 'string' ? field : '';
     });
     const roomEvents: JsonObject = {
-      count: this.stores.search.count(match, rooms, criteria.keys),
+      count: position === null && exhausted ? hits.length : await this.countShown(requester, filter, criteria.filter, { match, roomIds: rooms, keys: criteria.keys }),
       highlights: highlightsOf(words, texts),
       results: results as unknown as JsonObject[],
     };
@@ -180,6 +175,53 @@ export class SearchHandler {
     if (criteria.includeState) roomEvents.state = await this.statesOf(requester, [...new Set(events.map((e) => e.event.roomId))]);
     if (criteria.groupBy.length > 0) roomEvents.groups = this.groupsOf(criteria.groupBy, hits.map((h) => h.event), roomEvents.next_batch as string | undefined);
     return { search_categories: { room_events: roomEvents } };
+  }
+
+  /** The hits of a page that pass the filter and that the user may see, with their events. */
+  private async shownHits(requester: Requester, filter: EventFilter, page: readonly SearchHit[]): Promise<Map<SearchHit, { hit: SearchHit; event: StoredEvent }>> {
+    const stored = await this.stores.events.getEvents(page.map((h) => h.eventId));
+    const candidates: { hit: SearchHit; event: StoredEvent }[] = [];
+    for (const hit of page) {
+      const event = stored.get(hit.eventId);
+      if (event && filter.matches({ type: event.event.type, sender: event.event.sender, roomId: event.event.roomId, content: event.event.content })) candidates.push({ hit, event });
+    }
+    const visible = new Set((await this.visibility.filterForUser(requester.userId, candidates.map((c) => c.event))).map((e) => e.event.eventId));
+    return new Map(candidates.filter((c) => visible.has(c.hit.eventId)).map((c) => [c.hit, c]));
+  }
+
+  /**
+   * The response's `count`: the number of results the whole search has, filtered and visible as served. Rooms
+   * whose history was never restricted (`joined` or `invited`) show their members every event, so their matches
+   * are counted in SQL when the filter is only about senders; the others' matches are checked one by one, up to
+   * EXACT_COUNT_LIMIT of them. Past that the count is the number of matches, which the spec allows ("an
+   * approximate count"): checking each would cost far more than the page.
+   */
+  private async countShown(requester: Requester, filter: EventFilter, definition: RoomEventFilterDefinition, query: { match: string; roomIds: readonly string[]; keys: readonly string[] }): Promise<number> {
+    const sendersOnly = definition.types === undefined && definition.not_types === undefined && definition.contains_url === undefined;
+    const restricted = await this.roomsWithRestrictedHistory(query.roomIds);
+    let total = 0;
+    let checked = query.roomIds;
+    if (sendersOnly) {
+      const open = query.roomIds.filter((roomId) => !restricted.has(roomId));
+      total += this.stores.search.count(query.match, open, query.keys, { senders: definition.senders ?? null, notSenders: definition.not_senders ?? null });
+      checked = query.roomIds.filter((roomId) => restricted.has(roomId));
+    }
+    const matches = this.stores.search.count(query.match, checked, query.keys);
+    if (matches > EXACT_COUNT_LIMIT) return total + matches;
+    const all = this.stores.search.search({ ...query, roomIds: checked, order: 'recent', limit: matches, offset: 0, before: null });
+    return total + new Set([...(await this.shownHits(requester, filter, all)).keys()].map((hit) => hit.eventId)).size;
+  }
+
+  /** Rooms that have had a history visibility under which members may not see every event. */
+  private async roomsWithRestrictedHistory(roomIds: readonly string[]): Promise<Set<string>> {
+    const events = await this.stores.events.getEvents(this.stores.roomState.historyVisibilityEventIds(roomIds));
+    const restricted = new Set<string>();
+    for (const stored of events.values()) {
+      if (!stored) continue;
+      const visibility = readVisibility(stored.event.content.history_visibility);
+      if (visibility === 'joined' || visibility === 'invited') restricted.add(stored.event.roomId);
+    }
+    return restricted;
   }
 
   private async contextOf(requester: Requester, stored: StoredEvent, options: NonNullable<RoomEventsCriteria['eventContext']>): Promise<JsonObject> {

@@ -14,6 +14,7 @@ import type { EventCreationHandler } from '../events/eventCreationHandler.ts';
 import { MatrixError } from '../matrixError.ts';
 import type { Requester } from '../requester.ts';
 import { RoomStateReader } from '../rooms/roomStateReader.ts';
+import { assertNotSuspended } from '../accounts/accountSuspension.ts';
 
 /** State copied to the new room as it is (power levels and bans are handled on their own). */
 const COPIED_STATE = [
@@ -32,6 +33,7 @@ export class RoomUpgradeHandler {
   }
 
   async upgrade(requester: Requester, oldRoomId: string, newVersionId: string): Promise<{ replacement_room: string }> {
+    assertNotSuspended(requester);
     if (!isKnownRoomVersion(newVersionId)) throw new MatrixError(400, 'M_UNSUPPORTED_ROOM_VERSION', `Room version ${newVersionId} is not supported`);
     const oldVersionId = await this.stores.events.getRoomVersionId(oldRoomId);
     if (oldVersionId === null) throw MatrixError.notFound('Unknown room');

@@ -1,11 +1,18 @@
 /**
  * `/voip/turnServer`: credentials for the configured TURN server. With a shared secret they are made the way
  * coturn's REST API expects (username `<expiry>:<user ID>`, password the base64 HMAC-SHA1 of the username);
- * otherwise the configured fixed username and password. Without a TURN server the answer is `{}`.
+ * otherwise the configured fixed username and password.
+ *
+ * Without a TURN server the answer is 404 `M_NOT_FOUND`. The spec's 200 schema requires `username`, `password`,
+ * `uris` and `ttl`, so Synapse's `{}` is not a valid answer; and a 200 with `uris: []` validates but is worse:
+ * matrix-js-sdk takes any `uris` array as a TURN server (`[{ urls: [] }]`), which skips its fallback STUN server
+ * and gives WebRTC an ICE server without URLs. An error is what clients already handle: matrix-js-sdk treats any
+ * status but 403 as "no TURN for now, ask again later" and calls without relaying; nheko logs it and goes on.
  */
 import { createHmac } from 'node:crypto';
 import type { VoipConfig } from '../../config/homeserverConfig.ts';
 import type { Requester } from '../requester.ts';
+import { MatrixError } from '../matrixError.ts';
 
 export interface TurnServerCredentials {
   username: string;
@@ -20,9 +27,9 @@ export class TurnServerHandler {
     private readonly now: () => number = Date.now,
   ) {}
 
-  credentials(requester: Requester): TurnServerCredentials | Record<string, never> {
+  credentials(requester: Requester): TurnServerCredentials {
     const config = this.config;
-    if (!config) return {};
+    if (!config) throw MatrixError.notFound('This server has no TURN server configured');
     if (config.turn_shared_secret !== null) {
       const expiry = Math.floor(this.now() / 1000) + config.ttl;
       const username = `${expiry}:${requester.userId}`;

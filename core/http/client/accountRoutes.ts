@@ -26,6 +26,8 @@ export interface AccountRoutesDeps {
 export function accountRoutes(deps: AccountRoutesDeps): Router {
   const router = new Router();
   const auth = requireAuth(deps.tokens);
+  // The spec lets a locked account log out (and nothing else).
+  const logoutAuth = requireAuth(deps.tokens, { allowLocked: true });
   const body = (ctx: Context) => readJsonObject(ctx, { maxBytes: deps.maxBodyBytes });
 
   router.get(clientV3('/login'), (ctx) => {
@@ -39,11 +41,11 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
     const refreshed = deps.tokens.refresh(requireString(await body(ctx), 'refresh_token'));
     ctx.body = { access_token: refreshed.accessToken, refresh_token: refreshed.refreshToken, expires_in_ms: refreshed.expiresInMs };
   });
-  router.post(clientV3('/logout'), auth, (ctx) => {
+  router.post(clientV3('/logout'), logoutAuth, (ctx) => {
     deps.tokens.logout(requesterOf(ctx));
     ctx.body = {};
   });
-  router.post(clientV3('/logout/all'), auth, (ctx) => {
+  router.post(clientV3('/logout/all'), logoutAuth, (ctx) => {
     deps.tokens.logoutAll(requesterOf(ctx).userId);
     ctx.body = {};
   });
@@ -87,6 +89,8 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
         'm.get_login_token': { enabled: false },
         // Every field, displayname and avatar_url included, may be changed by its owner.
         'm.profile_fields': { enabled: true },
+        // Only server admins may lock and suspend accounts; for others the spec omits the capability.
+        ...(requesterOf(ctx).isAdmin ? { 'm.account_moderation': { lock: true, suspend: true } } : {}),
       },
     };
   });

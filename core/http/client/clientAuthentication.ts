@@ -3,7 +3,7 @@
  * deprecated `access_token` query parameter. No token is 401 `M_MISSING_TOKEN`; a bad one 401 `M_UNKNOWN_TOKEN`.
  */
 import type { Context, Next } from 'koa';
-import type { AccessTokenHandler } from '../../handlers/accounts/accessTokenHandler.ts';
+import type { AccessTokenHandler, AuthenticateOptions } from '../../handlers/accounts/accessTokenHandler.ts';
 import { MatrixError } from '../../handlers/matrixError.ts';
 import type { Requester } from '../../handlers/requester.ts';
 
@@ -23,12 +23,15 @@ export interface AuthenticatedState {
   requester: Requester;
 }
 
-/** Middleware: authenticates the request and puts the requester in `ctx.state.requester`. */
-export function requireAuth(tokens: AccessTokenHandler) {
+/**
+ * Middleware: authenticates the request and puts the requester in `ctx.state.requester`. A locked account's
+ * requests are refused (401 M_USER_LOCKED) unless `allowLocked`.
+ */
+export function requireAuth(tokens: AccessTokenHandler, options: AuthenticateOptions = {}) {
   return async function requireAuthMiddleware(ctx: Context, next: Next): Promise<void> {
     const token = accessTokenOf(ctx);
     if (token === null) throw new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
-    (ctx.state as AuthenticatedState).requester = await tokens.authenticate(token);
+    (ctx.state as AuthenticatedState).requester = await tokens.authenticate(token, options);
     await next();
   };
 }

@@ -17,6 +17,7 @@ import { queryBoolean, queryInteger, queryString } from '../requestFields.ts';
 import { tooLarge } from '../jsonBody.ts';
 import { requesterOf, requireAuth } from '../client/clientAuthentication.ts';
 import { sendMedia } from './mediaResponse.ts';
+import { assertNotSuspended } from '../../handlers/accounts/accountSuspension.ts';
 
 export interface MediaRoutesDeps {
   readonly tokens: AccessTokenHandler;
@@ -42,6 +43,10 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
   const { media } = deps;
 
   const uploadDetails = (ctx: Context) => ({ contentType: ctx.get('Content-Type') || null, fileName: queryString(ctx.query, 'filename') });
+  const notSuspended = async (ctx: Context, next: Next) => {
+    assertNotSuspended(requesterOf(ctx));
+    await next();
+  };
   /** Refuses a declared length over the limit before reading any of the body. */
   const declaredSize = async (ctx: Context, next: Next) => {
     const declared = Number(ctx.get('Content-Length') || 0);
@@ -49,13 +54,13 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
     await next();
   };
 
-  router.post(legacy('/upload'), auth, declaredSize, async (ctx) => {
+  router.post(legacy('/upload'), auth, notSuspended, declaredSize, async (ctx) => {
     ctx.body = { content_uri: await media.upload(requesterOf(ctx).userId, ctx.req, uploadDetails(ctx)) };
   });
-  router.post('/_matrix/media/v1/create', auth, (ctx) => {
+  router.post('/_matrix/media/v1/create', auth, notSuspended, (ctx) => {
     ctx.body = media.reserve(requesterOf(ctx).userId);
   });
-  router.put(legacy('/upload/:serverName/:mediaId'), auth, declaredSize, async (ctx) => {
+  router.put(legacy('/upload/:serverName/:mediaId'), auth, notSuspended, declaredSize, async (ctx) => {
     const serverName = String(ctx.params.serverName);
     const mediaId = String(ctx.params.mediaId);
     checkMediaPath(serverName, mediaId);

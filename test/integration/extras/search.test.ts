@@ -79,3 +79,48 @@ test('search bad input: missing or wrong fields, bad tokens, FTS syntax in the t
     assert.ok(Array.isArray(res.search_categories.room_events.results), term);
   }
 });
+
+test('search count is the number of results the search has: filters and history visibility applied, the same on every page', async (t) => {
+  const hs = await startTestHomeserver(t);
+  const alice = new ClientApi(hs.baseUrl, await createLoggedInUser(hs, 'alice'));
+  const bob = new ClientApi(hs.baseUrl, await createLoggedInUser(hs, 'bob'));
+  const room = await bob.createRoom({ preset: 'public_chat', initial_state: [{ type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'joined' } }] });
+  // Before alice joins: matches she may not see.
+  for (let i = 0; i < 4; i++) await bob.text(room, `kiwi before ${i}`);
+  await alice.join(room);
+  for (let i = 0; i < 3; i++) await bob.text(room, `kiwi from bob ${i}`);
+  for (let i = 0; i < 2; i++) await alice.text(room, `kiwi from alice ${i}`);
+  // A room whose history members always see (counted in SQL).
+  const open = await bob.createRoom({ preset: 'public_chat' });
+  await alice.join(open);
+  for (let i = 0; i < 2; i++) await bob.text(open, `kiwi in the open ${i}`);
+  await alice.text(open, 'kiwi in the open from alice');
+  const search = async (body: Record<string, unknown>, batch?: string) =>
+    (await alice.ok<{ search_categories: { room_events: RoomEvents } }>('POST', `/_matrix/client/v3/search${batch ? `?next_batch=${encodeURIComponent(batch)}` : ''}`, { search_categories: { room_events: { search_term: 'kiwi', ...body } } }))
+      .search_categories.room_events;
+
+  const all = await search({});
+  assert.equal(all.results.length, 8);
+  assert.equal(all.count, 8, 'the four messages from before the join are not counted');
+  assert.equal((await search({ filter: { senders: [bob.userId] } })).count, 5);
+  assert.equal((await search({ filter: { not_senders: [bob.userId] } })).count, 3);
+  assert.equal((await search({ filter: { rooms: [open], senders: [alice.userId] } })).count, 1);
+  assert.equal((await search({ filter: { types: ['m.room.message'], not_senders: [alice.userId] } })).count, 5);
+  // Paged two at a time in either order, every page tells the same total.
+  for (const order_by of ['rank', 'recent']) {
+    const counts: number[] = [];
+    let batch: string | undefined;
+    let seen = 0;
+    do {
+      const page = await search({ order_by, filter: { limit: 2 } }, batch);
+      counts.push(page.count);
+      seen += page.results.length;
+      batch = page.next_batch;
+    } while (batch);
+    assert.equal(seen, 8, order_by);
+    assert.deepEqual(new Set(counts), new Set([8]), order_by);
+  }
+  // Bob sees everything.
+  const bobs = (await bob.ok<{ search_categories: { room_events: RoomEvents } }>('POST', '/_matrix/client/v3/search', { search_categories: { room_events: { search_term: 'kiwi' } } })).search_categories.room_events;
+  assert.equal(bobs.count, 12);
+});

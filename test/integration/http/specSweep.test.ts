@@ -173,6 +173,7 @@ test('every client-server operation of the spec is implemented (and validates) o
     'POST /_matrix/media/v3/upload', 'GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}', 'POST /_matrix/client/v3/search', 'GET /_matrix/client/v1/rooms/{roomId}/hierarchy',
     'POST /_matrix/client/v3/user/{userId}/openid/request_token', 'GET /_matrix/client/v3/admin/whois/{userId}', 'DELETE /_matrix/client/v3/profile/{userId}/{keyName}',
     'GET /.well-known/matrix/support', 'GET /_matrix/client/v1/room_summary/{roomIdOrAlias}', 'GET /_matrix/client/v1/mutual_rooms', 'POST /_matrix/client/v3/refresh',
+    'GET /_matrix/client/v1/admin/lock/{userId}', 'PUT /_matrix/client/v1/admin/lock/{userId}', 'GET /_matrix/client/v1/admin/suspend/{userId}', 'PUT /_matrix/client/v1/admin/suspend/{userId}',
   ]) {
     assert.ok(implemented.includes(expected), expected);
   }

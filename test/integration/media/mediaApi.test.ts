@@ -20,6 +20,13 @@ test('media config is served at both paths; uploads validate against the spec', 
   const res = await binaryRequest(`${hs.baseUrl}/_matrix/media/v3/upload?filename=a.txt`, { method: 'POST', accessToken: alice.user.accessToken, body: 'hello', headers: { 'Content-Type': 'text/plain' } });
   assert.equal(res.status, 200);
   assert.deepEqual(validateResponse('client-server', 'POST', '/_matrix/media/v3/upload', 200, res.json), []);
+  // The legacy download path answers without authentication, the v1 one only with it.
+  const mediaId = String((res.json as { content_uri: string }).content_uri).split('/').pop()!;
+  const legacy = await binaryRequest(`${hs.baseUrl}/_matrix/media/v3/download/hs.test/${mediaId}/named.txt`);
+  assert.equal(legacy.status, 200);
+  assert.equal(legacy.bytes.toString(), 'hello');
+  assert.equal(legacy.headers.get('content-disposition'), 'inline; filename="named.txt"');
+  assert.equal((await binaryRequest(`${hs.baseUrl}/_matrix/client/v1/media/download/hs.test/${mediaId}`)).status, 401);
   const noAuth = await binaryRequest(`${hs.baseUrl}/_matrix/media/v3/upload`, { method: 'POST', body: 'x' });
   assert.equal(noAuth.status, 401);
   assert.equal(noAuth.json?.errcode, 'M_MISSING_TOKEN');

@@ -1,4 +1,4 @@
-/** The configuration of the media repository (upload limit, URL previews) and of TURN servers: defaults and validation. */
+/** The configuration of the media repository (upload limit, URL previews), of push gateways and of TURN servers: defaults and validation. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildConfig } from '../../../core/config/configLoader.ts';
@@ -32,4 +32,13 @@ test('media and voip settings are read and checked', () => {
   refused({ voip: { turn_uris: ['turn:x'] } }, /voip\.turn_shared_secret/);
   refused({ voip: { turn_uris: ['turn:x'], turn_shared_secret: 's', turn_username: 'u', turn_password: 'p' } }, /voip\.turn_shared_secret/);
   refused({ voip: { turn_uris: ['turn:x'], turn_shared_secret: 's', ttl: 1 } }, /voip\.ttl/);
+});
+
+test('push gateways: none by default; allowed host names are read and checked', () => {
+  assert.deepEqual(buildConfig({}).push, { gateway_hosts: [] });
+  assert.deepEqual(buildConfig({ push: { gateway_hosts: ['push.example.org', '127.0.0.1'] } }).push.gateway_hosts, ['push.example.org', '127.0.0.1']);
+  const refused = (raw: Record<string, unknown>, field: RegExp) => assert.throws(() => buildConfig(raw), (e: unknown) => e instanceof ConfigError && field.test(e.message));
+  refused({ push: { gateway_hosts: ['https://push.example.org/'] } }, /push\.gateway_hosts\[0\]/);
+  refused({ push: { gateway_hosts: 'push.example.org' } }, /push\.gateway_hosts/);
+  refused({ push: { gateways: [] } }, /push\.gateways/);
 });

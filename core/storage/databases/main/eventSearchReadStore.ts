@@ -26,6 +26,11 @@ export interface SearchQuery {
   readonly before: number | null;
 }
 
+export interface SenderRestriction {
+  readonly senders: readonly string[] | null;
+  readonly notSenders: readonly string[] | null;
+}
+
 export class EventSearchReadStore {
   constructor(private readonly db: Database) {}
 
@@ -55,15 +60,26 @@ export class EventSearchReadStore {
     return rows.map((r) => ({ eventId: r.event_id, roomId: r.room_id, key: r.key, streamOrdering: r.stream_ordering, rank: r.rank }));
   }
 
-  /** How many entries match in these rooms and keys (the response's `count`, an estimate before visibility). */
-  count(match: string, roomIds: readonly string[], keys: readonly string[]): number {
+  /** How many entries match in these rooms and keys, from these senders and not those (null: any); before visibility. */
+  count(match: string, roomIds: readonly string[], keys: readonly string[], senders: SenderRestriction = { senders: null, notSenders: null }): number {
     if (roomIds.length === 0 || keys.length === 0) return 0;
+    const params: Record<string, string> = { match, rooms: JSON.stringify(roomIds), keys: JSON.stringify(keys) };
+    // Only the clauses in use: an always-true `@x IS NULL OR ...` would still cost its evaluation on every match.
+    let bySender = '';
+    if (senders.senders !== null) {
+      bySender += ' AND m.sender IN (SELECT value FROM json_each(@senders))';
+      params.senders = JSON.stringify(senders.senders);
+    }
+    if (senders.notSenders !== null) {
+      bySender += ' AND m.sender NOT IN (SELECT value FROM json_each(@notSenders))';
+      params.notSenders = JSON.stringify(senders.notSenders);
+    }
     return this.db
       .prepare(
         `SELECT COUNT(*) FROM event_search s JOIN event_search_entries m ON m.id = s.rowid
-         WHERE event_search MATCH ? AND m.room_id IN (SELECT value FROM json_each(?)) AND m.key IN (SELECT value FROM json_each(?))`,
+         WHERE event_search MATCH @match AND m.room_id IN (SELECT value FROM json_each(@rooms)) AND m.key IN (SELECT value FROM json_each(@keys))${bySender}`,
       )
       .pluck()
-      .get(match, JSON.stringify(roomIds), JSON.stringify(keys)) as number;
+      .get(params) as number;
   }
 }

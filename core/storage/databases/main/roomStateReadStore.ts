@@ -28,6 +28,15 @@ export class RoomStateReadStore {
     return state;
   }
 
+  /** Every `m.room.history_visibility` event these rooms have had (state events, current or replaced). */
+  historyVisibilityEventIds(roomIds: readonly string[]): string[] {
+    if (roomIds.length === 0) return [];
+    return this.db
+      .prepare("SELECT event_id FROM state_events WHERE type = 'm.room.history_visibility' AND state_key = '' AND room_id IN (SELECT value FROM json_each(?))")
+      .pluck()
+      .all(JSON.stringify(roomIds)) as string[];
+  }
+
   /** Rooms in which the server currently holds state (i.e. it is in the room). */
   roomsWithCurrentState(): string[] {
     return this.db.prepare('SELECT DISTINCT room_id FROM current_state_events').pluck().all() as string[];

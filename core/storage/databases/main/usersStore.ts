@@ -7,6 +7,10 @@ export interface UserRecord {
   readonly admin: boolean;
   readonly isGuest: boolean;
   readonly deactivated: boolean;
+  /** Locked by a server admin: every request but logout is refused, the sessions are kept. */
+  readonly locked: boolean;
+  /** Suspended by a server admin: may read, not act in rooms. */
+  readonly suspended: boolean;
   readonly creationTs: number;
 }
 
@@ -16,6 +20,8 @@ interface UserRow {
   admin: number;
   is_guest: number;
   deactivated: number;
+  locked: number;
+  suspended: number;
   creation_ts: number;
 }
 
@@ -59,6 +65,14 @@ export class UsersStore {
     this.db.prepare('UPDATE users SET password_hash = ? WHERE user_id = ?').run(passwordHash, userId);
   }
 
+  setLocked(userId: string, locked: boolean): void {
+    this.db.prepare('UPDATE users SET locked = ? WHERE user_id = ?').run(locked ? 1 : 0, userId);
+  }
+
+  setSuspended(userId: string, suspended: boolean): void {
+    this.db.prepare('UPDATE users SET suspended = ? WHERE user_id = ?').run(suspended ? 1 : 0, userId);
+  }
+
   countUsers(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
   }
@@ -71,6 +85,8 @@ function toRecord(row: UserRow): UserRecord {
     admin: row.admin === 1,
     isGuest: row.is_guest === 1,
     deactivated: row.deactivated === 1,
+    locked: row.locked === 1,
+    suspended: row.suspended === 1,
     creationTs: row.creation_ts,
   };
 }
