@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createLoggedInUser } from '../../support/testHomeserver.ts';
 import { ClientApi, encodePathPart as enc } from '../../support/clientApi.ts';
 import { eventually, startFederatedServers } from '../../support/federatedServers.ts';
-import { xMatrixAuthorization } from '../../../core/federation/xMatrixAuthorization.ts';
+import { federationCall } from '../../support/federationCall.ts';
 
 test('a server denied by the room’s ACL can neither send into the room nor read it; others can', async (t) => {
   const [a, b, c] = await startFederatedServers(t, ['a.test', 'b.test', 'c.test']);
@@ -47,16 +47,11 @@ test('a server denied by the room’s ACL can neither send into the room nor rea
     `/_matrix/federation/v1/backfill/${enc(roomId)}?v=${enc(fromBob)}&limit=5`,
     `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc('@dave:c.test')}?ver=11`,
   ]) {
-    const res = await fetch(`${a!.federationUrl}${uri}`, {
-      headers: { Authorization: xMatrixAuthorization({ method: 'GET', uri, origin: 'c.test', destination: 'a.test' }, c!.homeserver.dataDirectory.signingKey) },
-    });
-    const body = (await res.json()) as { errcode?: string };
-    assert.deepEqual([res.status, body.errcode], [403, 'M_FORBIDDEN'], uri);
+    const res = await federationCall(c!, a!, 'GET', uri);
+    assert.deepEqual([res.status, res.body.errcode], [403, 'M_FORBIDDEN'], uri);
   }
   // The same request from B goes through.
   const uri = `/_matrix/federation/v1/state_ids/${enc(roomId)}?event_id=${enc(fromBob)}`;
-  const ok = await fetch(`${a!.federationUrl}${uri}`, {
-    headers: { Authorization: xMatrixAuthorization({ method: 'GET', uri, origin: 'b.test', destination: 'a.test' }, b!.homeserver.dataDirectory.signingKey) },
-  });
+  const ok = await federationCall(b!, a!, 'GET', uri);
   assert.equal(ok.status, 200);
 });
