@@ -6,8 +6,7 @@
  * when `instance_map` names it, serves replication to other instances; any other instance sends its events there
  * and follows the writer's streams (SEED-BEHAVIOURS.md §2).
  */
-import { createServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
@@ -76,13 +75,11 @@ import { AdminApi, type AdminApiOptions } from './http/admin/adminApi.ts';
 import { RelayClient, type RelayClientOptions } from './relay/relayClient.ts';
 import { LoopbackForwarder } from './relay/loopbackForwarder.ts';
 import { extraLoopbackHost } from './http/admin/loopbackAddress.ts';
-import { applyKeepAliveGrace } from './http/keepAliveGrace.ts';
+import { createHttpListener, listenOn, closeGracefully, type TlsMaterial } from './http/httpListener.ts';
 
 /** Reported by the federation version endpoint. */
 export const SOFTWARE_VERSION = '0.1.0';
 
-/** How long in-flight requests may take to finish at shutdown before their connections are cut. */
-const SHUTDOWN_GRACE_MS = 5_000;
 
 export interface HomeserverOptions {
   readonly config: HomeserverConfig;
@@ -399,26 +396,18 @@ export class Homeserver {
     }
   }
 
-  private async startServer(app: Koa, host: string, port: number, tls: { cert: Buffer; key: Buffer } | null = null): Promise<AddressInfo> {
-    const server = tls ? createHttpsServer(tls, app.callback()) : createServer(app.callback());
+  private async startServer(app: Koa, host: string, port: number, tls: TlsMaterial | null = null): Promise<AddressInfo> {
+    const server = createHttpListener(app, tls);
     // Long-polling requests (/sync, replication) can outlive Node's default request timeout.
     server.requestTimeout = 0;
-    applyKeepAliveGrace(server);
     this.servers.push(server);
-    await new Promise<void>((resolve, reject) => {
-      const failed = (e: Error) => {
-        // Never listened: nothing to close at stop.
-        const index = this.servers.indexOf(server);
-        if (index >= 0) this.servers.splice(index, 1);
-        reject(e);
-      };
-      server.once('error', failed);
-      server.listen(port, host, () => {
-        server.off('error', failed);
-        resolve();
-      });
-    });
-    return server.address() as AddressInfo;
+    try {
+      return await listenOn(server, host, port);
+    } catch (e) {
+      // Never listened: nothing to close at stop.
+      this.servers.splice(this.servers.indexOf(server), 1);
+      throw e;
+    }
   }
 
   /** Stops accepting requests, lets in-flight requests and queued event writes finish, and closes storage. */
@@ -430,17 +419,7 @@ export class Homeserver {
     await this.relay?.stop();
     this.relayTunnelTarget?.close();
     await this.federation?.stop();
-    await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            // Idle keep-alive connections would otherwise hold close() open; busy ones get a grace period.
-            server.closeIdleConnections();
-            setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
-          }),
-      ),
-    );
+    await Promise.all(servers.map((server) => closeGracefully(server)));
     await this.storage.persistence?.flush();
     // Push actions of the last batches are recorded after their commit; let that finish before closing.
     this.handlers.pushActionsRecorder?.detach();

@@ -3,8 +3,7 @@
  * directory (relay.db with the relay's schema, and its own signing key), one listener (TLS when configured) for
  * federation and the tenants' tunnels, a key ring for checking X-Matrix signatures, and the mailboxes.
  */
-import { createServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
@@ -17,7 +16,7 @@ import { ServerResolver } from '../federation/serverResolver.ts';
 import { FederationHttpClient } from '../federation/federationHttpClient.ts';
 import { fetchWellKnown } from '../federation/federation.ts';
 import { errorResponses } from '../http/errorResponses.ts';
-import { applyKeepAliveGrace } from '../http/keepAliveGrace.ts';
+import { createHttpListener, listenOn, closeGracefully } from '../http/httpListener.ts';
 import { bodySizeLimit } from '../http/jsonBody.ts';
 import { serverKeysRoutes } from '../http/keys/serverKeysRoutes.ts';
 import { Logger } from '../logging/logger.ts';
@@ -41,8 +40,6 @@ export interface RelayServiceOptions {
 export const RELAY_DATABASE_FILE = 'relay.db';
 /** Reported by the relay's federation version endpoint. */
 export const RELAY_SOFTWARE_VERSION = '0.1.0';
-/** How long in-flight requests may take to finish at shutdown before their connections are cut. */
-const SHUTDOWN_GRACE_MS = 5_000;
 
 export class RelayService {
   readonly tenants: RelayTenants;
@@ -143,22 +140,12 @@ export class RelayService {
       app.use(router.allowedMethods({ throw: true }));
     }
     const { listener } = this.config;
-    const server =
-      listener.tls_cert && listener.tls_key
-        ? createHttpsServer({ cert: readFileSync(listener.tls_cert), key: readFileSync(listener.tls_key) }, app.callback())
-        : createServer(app.callback());
-    applyKeepAliveGrace(server);
+    const server = createHttpListener(app, listener.tls_cert && listener.tls_key ? { cert: readFileSync(listener.tls_cert), key: readFileSync(listener.tls_key) } : null);
     server.on('upgrade', (req, socket, head) => this.tunnels.handleUpgrade(req, socket, head));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(listener.port, listener.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const address = await listenOn(server, listener.host, listener.port);
     this.log.info(`relay ${this.serverName} serving ${this.tenants.names().join(', ')}`);
-    return server.address() as AddressInfo;
+    return address;
   }
 
   /** Closes the tunnels (tenants reconnect with backoff), lets in-flight requests finish and closes storage. */
@@ -166,13 +153,7 @@ export class RelayService {
     this.tunnels.closeAll();
     const server = this.server;
     this.server = null;
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
-      });
-    }
+    if (server) await closeGracefully(server);
     this.dataDirectory.close();
   }
 
