@@ -67,8 +67,9 @@ async function serve(args: string[]): Promise<void> {
     const ui = homeserver.adminListenerAddress ?? address;
     homeserver.log.info(`desktop UI: http://${loopbackUrlHost(ui)}:${ui.port}/_desktop/#token=<the token in ${values['admin-token-file']}>`);
   }
-  process.stdout.write(`listening on ${clientUrlOf(address)}\n`);
+  // Handlers first: whoever reads the line may signal at once, and an unhandled SIGINT kills the process uncleanly.
   stopOnSignals(homeserver);
+  process.stdout.write(`listening on ${clientUrlOf(address)}\n`);
 }
 
 /** `relay --config FILE`: the relay service, until a signal. */
@@ -78,8 +79,8 @@ async function relay(args: string[]): Promise<void> {
   const service = RelayService.open({ config: loadRelayServiceConfig(values.config) });
   const address = await service.listen();
   const tls = service.config.listener.tls_cert !== null;
-  process.stdout.write(`listening on ${clientUrlOf(address, tls ? 'https' : 'http')}\n`);
   stopOnSignals(service);
+  process.stdout.write(`listening on ${clientUrlOf(address, tls ? 'https' : 'http')}\n`);
 }
 
 /** Stops cleanly on SIGTERM or SIGINT, then exits (1 if stopping failed). */
