@@ -147,7 +147,7 @@ export class EventsPersistenceController {
   private async persistBatch(roomId: string, items: readonly EventToQueue[]): Promise<PersistedEvent[]> {
     const { events: eventsStore } = this.stores;
     // Events already stored keep their position; duplicates within the batch are written once.
-    const alreadyStored = await eventsStore.getEvents(items.map((i) => i.event.eventId));
+    const alreadyStored = eventsStore.storedPositions(items.map((i) => i.event.eventId));
     const fresh: EventToQueue[] = [];
     const seen = new Set<string>();
     for (const item of items) {
@@ -169,24 +169,32 @@ export class EventsPersistenceController {
       const allocation = backfilled ? backfillAllocation(this.stores.streams.backfill.allocate(fresh.length)) : this.stores.streams.events.allocate(fresh.length);
       try {
         const toPersist: EventToPersist[] = fresh.map((item, i) => ({ ...item, streamOrdering: allocation.ids[i]! }));
-        const plan = backfilled ? NO_ROOM_CHANGES() : await this.planRoomChanges(roomId, toPersist);
+        // Only events another server could have built on already can have children in the database: remote ones,
+        // and ours that were stored before (as outliers). A local event seen for the first time has none.
+        const mayHaveChildren = new Set(fresh.filter((item) => alreadyStored.has(item.event.eventId) || domainOf(item.event.sender) !== this.stores.serverName).map((item) => item.event.eventId));
+        const plan = backfilled ? NO_ROOM_CHANGES() : await this.planRoomChanges(roomId, toPersist, mayHaveChildren);
         const pending = this.invalidationsFor(roomId, toPersist, plan);
         // Batches of different rooms that are ready together share one transaction (one fsync).
-        const written = await this.stores.groupCommit.write(() => {
-          const rows = this.persistStore.persistBatch({
-            roomId,
-            events: toPersist,
-            forwardExtremities: plan.forwardExtremities,
-            currentState: plan.currentState,
-            localMemberships: plan.localMemberships,
-            instanceName: this.stores.identity.instanceName,
-            now: this.now(),
-          });
-          this.invalidations.recordInTransaction(pending);
-          return rows;
-        });
+        // Caches follow the database at the commit (the next event of the room must see this one as its prev);
+        // the stream and the listeners, which tell clients and other servers, wait until the commit is durable.
+        await this.stores.groupCommit.write(
+          () => {
+            const rows = this.persistStore.persistBatch({
+              roomId,
+              events: toPersist,
+              forwardExtremities: plan.forwardExtremities,
+              currentState: plan.currentState,
+              localMemberships: plan.localMemberships,
+              instanceName: this.stores.identity.instanceName,
+              now: this.now(),
+            });
+            this.invalidations.recordInTransaction(pending);
+            return rows;
+          },
+          (written) => this.updateCachesAfterCommit(roomId, toPersist, plan, pending, written),
+        );
         allocation.commit();
-        this.afterCommit(roomId, toPersist, plan, pending, written);
+        this.announce(roomId, toPersist, plan);
         for (const item of toPersist) {
           item.event.internal.streamOrdering = item.streamOrdering;
           positionOf.set(item.event.eventId, { eventId: item.event.eventId, streamOrdering: item.streamOrdering, newlyPersisted: true });
@@ -199,7 +207,7 @@ export class EventsPersistenceController {
     return items.map((i) => positionOf.get(i.event.eventId)!);
   }
 
-  private async planRoomChanges(roomId: string, batch: readonly EventToPersist[]): Promise<RoomChangePlan> {
+  private async planRoomChanges(roomId: string, batch: readonly EventToPersist[], mayHaveChildren: ReadonlySet<string>): Promise<RoomChangePlan> {
     const { events: eventsStore, roomState } = this.stores;
     const inDag = batch.filter((e) => !e.event.internal.outlier && e.context.rejectedReason === null && !e.event.internal.softFailed);
     const localMemberships: LocalMembershipChange[] = this.outOfBandMemberships(batch);
@@ -208,7 +216,8 @@ export class EventsPersistenceController {
     const latest = await eventsStore.getLatestEventIdsInRoom(roomId);
     const extremities = new Set([...latest, ...inDag.map((e) => e.event.eventId)]);
     for (const { event } of inDag) for (const prev of event.prevEventIds) extremities.delete(prev);
-    for (const id of this.eventsWithChildren(inDag.map((e) => e.event.eventId))) extremities.delete(id);
+    const candidates = inDag.map((e) => e.event.eventId).filter((id) => mayHaveChildren.has(id));
+    if (candidates.length > 0) for (const id of this.eventsWithChildren(candidates)) extremities.delete(id);
     const forwardExtremities = [...extremities].sort();
     const extremitiesChanged = forwardExtremities.length !== latest.length || forwardExtremities.some((id, i) => id !== latest[i]);
     if (!extremitiesChanged) return { forwardExtremities: null, currentState: null, newState: null, delta: null, changedMembers: [], localMemberships };
@@ -336,12 +345,16 @@ export class EventsPersistenceController {
     return pending;
   }
 
-  private afterCommit(roomId: string, batch: readonly EventToPersist[], plan: RoomChangePlan, pending: readonly PendingInvalidation[], written: readonly StoredEventRow[]): void {
+  private updateCachesAfterCommit(roomId: string, batch: readonly EventToPersist[], plan: RoomChangePlan, pending: readonly PendingInvalidation[], written: readonly StoredEventRow[]): void {
     this.invalidations.applyLocally(pending);
     // Prefill what the next send in this room reads first (§7): its prev events, forward extremities and state.
     this.stores.events.prefillWritten(written);
+    this.stores.stateGroups.rememberEventGroups(batch.flatMap(({ event, context }) => (context.stateGroupAfter === null ? [] : [[event.eventId, context.stateGroupAfter] as const])));
     if (plan.forwardExtremities !== null) this.stores.events.getLatestEventIdsInRoom.prefill([roomId], [...plan.forwardExtremities]);
     if (plan.newState !== null) this.stores.roomState.getCurrentStateIds.prefill([roomId], plan.newState);
+  }
+
+  private announce(roomId: string, batch: readonly EventToPersist[], plan: RoomChangePlan): void {
     const persisted: PersistedBatch = {
       roomId,
       events: batch.map(({ event, streamOrdering, context }) => ({ event, streamOrdering, context })),

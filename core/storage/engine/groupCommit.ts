@@ -2,11 +2,17 @@
  * Group commit: writes submitted in the same turn of the event loop run in one SQLite transaction, so that
  * concurrent event batches of different rooms share one fsync instead of paying one each. Each write runs in
  * its own savepoint: a write that throws rolls back alone and rejects alone; the others still commit.
+ *
+ * On a WAL database opened with `synchronous = FULL`, the fsync runs off the event loop (see walFileSync.ts): the
+ * group commits unsynced and its writers hear back once the WAL is on disk, while the next group is being built.
  */
+import type { Statement } from 'better-sqlite3';
 import type { Database } from './database.ts';
+import { WalFileSync, type CommitSync } from './walFileSync.ts';
 
 interface PendingWrite {
   readonly run: () => unknown;
+  readonly onCommitted: ((value: unknown) => void) | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -19,11 +25,27 @@ export class GroupCommitter {
   /** Transactions committed and writes carried, for the health page and benchmarks. */
   readonly stats = { transactions: 0, writes: 0 };
 
-  constructor(private readonly db: Database) {}
+  /** Null when COMMIT itself is as durable as the connection is configured to be (memory, rollback journal). */
+  private readonly commitSync: CommitSync | null;
+  private readonly unsyncedCommits: { readonly before: Statement; readonly after: Statement } | null;
 
-  /** Runs `write` (synchronous SQL) in the next group transaction; resolves once that transaction committed. */
-  write<T>(write: () => T): Promise<T> {
-    const written = this.enqueue(write);
+  /** `commitSync` replaces the WAL fsync (tests); by default it is chosen from the connection's settings. */
+  constructor(
+    private readonly db: Database,
+    options: { readonly commitSync?: CommitSync } = {},
+  ) {
+    const walWithFullSync = !db.memory && !db.readonly && db.pragma('journal_mode', { simple: true }) === 'wal' && db.pragma('synchronous', { simple: true }) === 2;
+    this.commitSync = options.commitSync ?? (walWithFullSync ? new WalFileSync(`${db.name}-wal`) : null);
+    this.unsyncedCommits = walWithFullSync ? { before: db.prepare('PRAGMA synchronous = NORMAL'), after: db.prepare('PRAGMA synchronous = FULL') } : null;
+  }
+
+  /**
+   * Runs `write` (synchronous SQL) in the next group transaction; resolves once that transaction is committed
+   * and durable. `onCommitted` runs right after the COMMIT, before the fsync, for what must change together with
+   * what other readers of the database now see (caches); what tells anybody about the write waits for the promise.
+   */
+  write<T>(write: () => T, onCommitted?: (value: T) => void): Promise<T> {
+    const written = this.enqueue(write, onCommitted);
     this.schedule();
     return written;
   }
@@ -44,9 +66,9 @@ export class GroupCommitter {
     if (this.pending.length > 0) this.schedule();
   }
 
-  private enqueue<T>(write: () => T): Promise<T> {
+  private enqueue<T>(write: () => T, onCommitted?: (value: T) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run: write, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ run: write, onCommitted: onCommitted as ((value: unknown) => void) | undefined, resolve: resolve as (value: unknown) => void, reject });
     });
   }
 
@@ -64,6 +86,7 @@ export class GroupCommitter {
     const batch = this.pending;
     this.pending = [];
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    this.unsyncedCommits?.before.run();
     try {
       this.db
         .transaction(() => {
@@ -81,13 +104,32 @@ export class GroupCommitter {
       // The commit itself failed: nothing of the group is on disk.
       for (const item of batch) item.reject(error);
       return;
+    } finally {
+      // Writes outside group commit (stores' own transactions) keep their fsync inside COMMIT.
+      this.unsyncedCommits?.after.run();
     }
     this.stats.transactions++;
     this.stats.writes += batch.length;
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.error);
+      if (!outcome.ok || item.onCommitted === undefined) return;
+      try {
+        item.onCommitted(outcome.value);
+      } catch (error) {
+        outcomes[i] = { ok: false, error };
+      }
     });
+    const settle = () =>
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) item.resolve(outcome.value);
+        else item.reject(outcome.error);
+      });
+    if (this.commitSync === null) settle();
+    else
+      this.commitSync.sync().then(settle, (error: unknown) => {
+        // Committed but maybe not durable (a failing disk): no writer may be told its write is safe.
+        for (const item of batch) item.reject(error);
+      });
   }
 }

@@ -102,7 +102,9 @@ test('three servers in one room: every server gets every message, concurrent sta
   }
 
   // B and C change the topic at the same time: a fork that every server resolves identically.
-  await Promise.all([bob.setState(roomId, 'm.room.topic', '', { topic: 'topic of B' }), carol.setState(roomId, 'm.room.topic', '', { topic: 'topic of C' })]);
+  const topics = await Promise.all([bob.setState(roomId, 'm.room.topic', '', { topic: 'topic of B' }), carol.setState(roomId, 'm.room.topic', '', { topic: 'topic of C' })]);
+  // Alice's next message merges the fork once A holds both branches (until then it would follow one of them).
+  await eventually('A to hold both topics', async () => (await Promise.all(topics.map((id) => a!.homeserver.storage.stores.events.getEvent(id)))).every((e) => e !== null));
   await alice.text(roomId, 'after the fork');
   const topicOn = async (user: ClientApi) => (await user.ok<{ topic: string }>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.topic/`)).topic;
   const settled = await eventually('the three servers to agree on the topic', async () => {

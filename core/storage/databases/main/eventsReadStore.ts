@@ -62,6 +62,20 @@ export class EventsReadStore {
     return seen;
   }
 
+  /**
+   * Position and outlier flag of those of `eventIds` that are stored. Not cached, and cheaper than `getEvents`
+   * (no JSON read): persistence asks it of every new event, and the answer is almost always "not stored".
+   */
+  storedPositions(eventIds: readonly string[]): Map<string, { readonly streamOrdering: number; readonly outlier: boolean }> {
+    const found = new Map<string, { streamOrdering: number; outlier: boolean }>();
+    const statement = this.db.prepare('SELECT stream_ordering, outlier FROM events WHERE event_id = ?');
+    for (const id of eventIds) {
+      const row = statement.get(id) as { stream_ordering: number; outlier: number } | undefined;
+      if (row) found.set(id, { streamOrdering: row.stream_ordering, outlier: row.outlier === 1 });
+    }
+    return found;
+  }
+
   /** The event sent into this room by this user's device with this transaction ID, if any (idempotent sends). */
   getEventIdForTxn(roomId: string, userId: string, deviceId: string, txnId: string): string | null {
     return (

@@ -6,6 +6,7 @@
 import type { Database } from '../../engine/database.ts';
 import type { CacheRegistry } from '../../cache/cacheRegistry.ts';
 import type { CachedFunction } from '../../cache/cachedFunction.ts';
+import { LruCache } from '../../cache/lruCache.ts';
 import { stateKey, type StateMap, type StateKeyTuple } from '../../../state/stateMap.ts';
 
 interface ChainRow {
@@ -23,6 +24,11 @@ interface StateRow {
 export class StateGroupsReadStore {
   /** The full state of `group`. Rejects for an unknown group. */
   readonly getStateForGroup: CachedFunction<[group: number], StateMap>;
+  /**
+   * Event → state group, for events that have one. A row, once written, never changes (outliers have none
+   * until they join the DAG), so found groups stay valid; every send looks up its prev events' group.
+   */
+  private readonly groupOfEvent = new LruCache<[eventId: string], number>({ arity: 1, maxEntries: 20_000, name: 'groupOfEvent' });
 
   constructor(
     private readonly db: Database,
@@ -39,10 +45,19 @@ export class StateGroupsReadStore {
     const result = new Map<string, number>();
     const statement = this.db.prepare('SELECT state_group FROM event_to_state_groups WHERE event_id = ?').pluck();
     for (const eventId of eventIds) {
-      const group = statement.get(eventId) as number | undefined;
+      let group = this.groupOfEvent.get([eventId]);
+      if (group === undefined) {
+        group = statement.get(eventId) as number | undefined;
+        if (group !== undefined) this.groupOfEvent.set([eventId], group);
+      }
       if (group !== undefined) result.set(eventId, group);
     }
     return result;
+  }
+
+  /** Remembers the groups of events just committed (the next event of their room names them as prev events). */
+  rememberEventGroups(groups: Iterable<readonly [eventId: string, group: number]>): void {
+    for (const [eventId, group] of groups) this.groupOfEvent.set([eventId], group);
   }
 
   /** How many delta hops lead from `group` to a group that stores full state. */

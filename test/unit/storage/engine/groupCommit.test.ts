@@ -59,3 +59,46 @@ test('hurry commits waiting deferred writes; the delay commits them when nothing
   assert.deepEqual(rows(), ['hurried', 'late']);
   assert.deepEqual(committer.stats, { transactions: 2, writes: 2 });
 });
+
+/** A CommitSync the test completes by hand, counting the syncs asked for. */
+function manualSync() {
+  const waiting: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  return {
+    waiting,
+    sync: () => new Promise<void>((resolve, reject) => waiting.push({ resolve, reject })),
+  };
+}
+
+test('writers hear back only once the commit sync finished; a failed sync fails every write of the group', async (t) => {
+  const db = openDatabase(join(tempDir(t), 'x.db'));
+  t.after(() => db.close());
+  db.exec('CREATE TABLE log (what TEXT NOT NULL)');
+  const sync = manualSync();
+  const committer = new GroupCommitter(db, { commitSync: sync });
+  const insert = (what: string) => () => db.prepare('INSERT INTO log (what) VALUES (?)').run(what);
+
+  let done = false;
+  const written = committer.write(insert('a')).then(() => (done = true));
+  while (sync.waiting.length === 0) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(db.prepare('SELECT what FROM log').pluck().all(), ['a'], 'committed');
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(done, false, 'not acknowledged before the sync');
+  sync.waiting[0]!.resolve();
+  await written;
+
+  const failing = Promise.allSettled([committer.write(insert('b')), committer.write(insert('c'))]);
+  while (sync.waiting.length === 1) await new Promise((resolve) => setImmediate(resolve));
+  sync.waiting[1]!.reject(new Error('EIO'));
+  assert.deepEqual((await failing).map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'ok')), ['EIO', 'EIO']);
+});
+
+test('on a WAL file opened with full sync, group commits sync off the event loop and other writes keep FULL', async (t) => {
+  const db = openDatabase(join(tempDir(t), 'x.db'));
+  t.after(() => db.close());
+  db.exec('CREATE TABLE log (what TEXT NOT NULL)');
+  const committer = new GroupCommitter(db);
+  await Promise.all([1, 2, 3].map((i) => committer.write(() => db.prepare('INSERT INTO log (what) VALUES (?)').run(`w${i}`))));
+  assert.equal(db.pragma('synchronous', { simple: true }), 2, 'FULL again after the group commit');
+  assert.equal(db.prepare('SELECT count(*) FROM log').pluck().get(), 3);
+  assert.deepEqual(committer.stats, { transactions: 1, writes: 3 });
+});
