@@ -224,7 +224,10 @@ export class Homeserver {
   /** Opens storage (applying migrations); does not listen yet. */
   static open(options: HomeserverOptions): Homeserver {
     const log = options.log ?? new Logger(options.config.log_level);
-    const dataDirectory = openDataDirectory(options.config.data_dir, { serverName: options.config.server_name });
+    const dataDirectory = openDataDirectory(options.config.data_dir, {
+      serverName: options.config.server_name,
+      backgroundCheckpoints: { onError: (message) => log.warn(message) },
+    });
     const keyDocument = new ServerKeyDocument({ serverName: dataDirectory.serverName, signingKey: dataDirectory.signingKey });
     const authChains = new EventAuthReadStore(dataDirectory.db);
     const stateResolver = options.stateResolver ?? new RoomStateResolver({ authChains, rejections: authChains });

@@ -107,6 +107,7 @@ export class RelayService {
       serverName: options.config.server_name,
       migrations: RELAY_MIGRATIONS,
       databaseFile: RELAY_DATABASE_FILE,
+      backgroundCheckpoints: { onError: (message) => log.warn(message) },
     });
     return new RelayService(options.config, dataDirectory, log, options.pingIntervalMs);
   }

@@ -9,6 +9,7 @@ import { loadOrCreateSigningKey, type SigningKey } from '../crypto/signingKey.ts
 import { openDatabase, type Database } from './engine/database.ts';
 import { applyMigrations, type Migration } from './engine/migrations.ts';
 import { MAIN_MIGRATIONS } from './schema/mainMigrations.ts';
+import { WalCheckpointer, type WalCheckpointerOptions } from './engine/walCheckpointer.ts';
 
 export const DATABASE_FILE = 'homeserver.db';
 export const SIGNING_KEY_FILE = 'signing.key';
@@ -34,6 +35,8 @@ export interface OpenDataDirectoryOptions {
   readonly migrations?: readonly Migration[];
   /** The database file's name inside the directory; `homeserver.db` by default. */
   readonly databaseFile?: string;
+  /** Checkpoint the WAL from a worker thread (long-running servers; see engine/walCheckpointer.ts). */
+  readonly backgroundCheckpoints?: WalCheckpointerOptions;
 }
 
 export function openDataDirectory(dir: string, options: OpenDataDirectoryOptions): DataDirectory {
@@ -45,7 +48,12 @@ export function openDataDirectory(dir: string, options: OpenDataDirectoryOptions
     applyMigrations(db, options.migrations ?? MAIN_MIGRATIONS);
     const serverName = pinServerName(db, options.serverName, options.fallbackServerName ?? 'localhost');
     const signingKey = loadOrCreateSigningKey(join(path, SIGNING_KEY_FILE));
-    return { path, databasePath, db, serverName, signingKey, close: () => db.close() };
+    const checkpointer = options.backgroundCheckpoints ? WalCheckpointer.start(db, options.backgroundCheckpoints) : null;
+    const close = () => {
+      checkpointer?.close();
+      db.close();
+    };
+    return { path, databasePath, db, serverName, signingKey, close };
   } catch (e) {
     db.close();
     throw e;
