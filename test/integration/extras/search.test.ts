@@ -124,3 +124,18 @@ test('search count is the number of results the search has: filters and history 
   const bobs = (await bob.ok<{ search_categories: { room_events: RoomEvents } }>('POST', '/_matrix/client/v3/search', { search_categories: { room_events: { search_term: 'kiwi' } } })).search_categories.room_events;
   assert.equal(bobs.count, 12);
 });
+
+test('search: a redacted message is no longer found, and other messages stay findable', async (t) => {
+  const hs = await startTestHomeserver(t);
+  const alice = new ClientApi(hs.baseUrl, await createLoggedInUser(hs, 'alice'));
+  const room = await alice.createRoom({});
+  const doomed = await alice.text(room, 'pumpkin pie recipe');
+  const kept = await alice.text(room, 'pumpkin soup recipe');
+  const search = async (term: string) =>
+    (await alice.ok<{ search_categories: { room_events: RoomEvents } }>('POST', '/_matrix/client/v3/search', { search_categories: { room_events: { search_term: term } } })).search_categories.room_events;
+  assert.deepEqual(new Set((await search('pumpkin')).results.map((r) => r.result.event_id)), new Set([doomed, kept]));
+  await alice.ok('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/redact/${encodeURIComponent(doomed)}/r1`, { reason: 'oops' });
+  assert.deepEqual((await search('pumpkin')).results.map((r) => r.result.event_id), [kept]);
+  assert.equal((await search('pie')).count, 0);
+  assert.equal((await search('soup')).count, 1);
+});

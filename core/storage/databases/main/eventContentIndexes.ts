@@ -58,9 +58,11 @@ export class EventContentIndexWriter {
   }
 
   private removeIfRedacted(targetId: string, redaction: RoomEvent): void {
-    const target = this.db.prepare('SELECT sender, room_id FROM events WHERE event_id = ?').get(targetId) as { sender: string; room_id: string } | undefined;
+    const target = this.db.prepare('SELECT sender, room_id, stream_ordering FROM events WHERE event_id = ?').get(targetId) as
+      | { sender: string; room_id: string; stream_ordering: number }
+      | undefined;
     if (!target || target.room_id !== redaction.roomId || !redactionApplies(redaction, target.sender)) return;
-    this.remove(targetId);
+    this.remove(targetId, target.room_id, target.stream_ordering);
   }
 
   private hasApplyingRedaction(event: RoomEvent): boolean {
@@ -75,11 +77,17 @@ export class EventContentIndexWriter {
     });
   }
 
-  private remove(eventId: string): void {
+  /** Search rows are found by room and stream ordering (the index every search uses), then by event ID. */
+  private remove(eventId: string, roomId: string, streamOrdering: number): void {
     this.db.prepare('DELETE FROM event_relations WHERE event_id = ?').run(eventId);
-    const ids = this.db.prepare('SELECT id FROM event_search_entries WHERE event_id = ?').pluck().all(eventId) as number[];
-    for (const id of ids) this.db.prepare('DELETE FROM event_search WHERE rowid = ?').run(id);
-    this.db.prepare('DELETE FROM event_search_entries WHERE event_id = ?').run(eventId);
+    const ids = this.db
+      .prepare('SELECT id FROM event_search_entries WHERE room_id = ? AND stream_ordering = ? AND event_id = ?')
+      .pluck()
+      .all(roomId, streamOrdering, eventId) as number[];
+    for (const id of ids) {
+      this.db.prepare('DELETE FROM event_search WHERE rowid = ?').run(id);
+      this.db.prepare('DELETE FROM event_search_entries WHERE id = ?').run(id);
+    }
   }
 }
 
