@@ -91,3 +91,22 @@ test('events just persisted are cached as reading them back would give them', as
   assert.equal(cached[0]?.event.internal.txnId, 't1');
   assert.deepEqual(cached[0]?.redactionIds, [redaction.event.eventId]);
 });
+
+test('a remote event that arrives after its child does not become a forward extremity; state groups are remembered', async (t) => {
+  const fx = openStorageFixture(t);
+  const roomId = await fx.createRoom('@alice:hs.test');
+  const { stores, persistence, stateController } = fx.storage;
+  const head = (await stores.events.getEvent((await stores.events.getLatestEventIdsInRoom(roomId))[0]!))!.event;
+  const signer = { serverName: 'other.test', signingKey: fx.dataDir.signingKey };
+  const parent = buildEvent({ type: 'm.room.message', roomId, sender: '@bob:other.test', content: { body: 'parent' }, prevEvents: [head], authEventIds: head.authEventIds }, head.roomVersion, signer);
+  const child = buildEvent({ type: 'm.room.message', roomId, sender: '@bob:other.test', content: { body: 'child' }, prevEvents: [parent], authEventIds: head.authEventIds }, head.roomVersion, signer);
+  const context = await stateController.computeContext(parent);
+  await persistence!.persistEvent(child, context);
+  assert.deepEqual(await stores.events.getLatestEventIdsInRoom(roomId), [child.eventId].concat(head.eventId).sort(), 'the parent is missing: the head stays');
+  await persistence!.persistEvent(parent, context);
+  assert.deepEqual(await stores.events.getLatestEventIdsInRoom(roomId), [child.eventId], 'the parent already has a child');
+  const fromDb = stores.db.prepare('SELECT event_id, state_group FROM event_to_state_groups WHERE event_id IN (?, ?)').all(parent.eventId, child.eventId) as { event_id: string; state_group: number }[];
+  assert.deepEqual(stores.stateGroups.getStateGroupsForEvents([parent.eventId, child.eventId]), new Map(fromDb.map((r) => [r.event_id, r.state_group])));
+  assert.deepEqual(stores.events.storedPositions([parent.eventId, 'missing']).has('missing'), false);
+  assert.equal(stores.events.storedPositions([parent.eventId]).get(parent.eventId)?.outlier, false);
+});
