@@ -31,6 +31,8 @@ export interface StoredEventRow {
   readonly internal_metadata: string;
   readonly json: string;
   readonly reason: string | null;
+  /** `json` and `internal_metadata` as objects, when the writer still holds them (saves parsing them back). */
+  readonly parsed?: { readonly pdu: Pdu; readonly internal: EventInternalMetadata };
 }
 
 export class EventsReadStore {
@@ -120,8 +122,9 @@ export class EventsReadStore {
 
   private storedEventOf(row: StoredEventRow): StoredEvent | null {
     if (!isKnownRoomVersion(row.room_version)) return null;
-    const internal = JSON.parse(row.internal_metadata) as EventInternalMetadata;
-    const event = RoomEvent.fromTrusted(JSON.parse(row.json) as Pdu, getRoomVersion(row.room_version), row.event_id, {
+    const internal = row.parsed?.internal ?? (JSON.parse(row.internal_metadata) as EventInternalMetadata);
+    const pdu = row.parsed?.pdu ?? (JSON.parse(row.json) as Pdu);
+    const event = RoomEvent.fromTrusted(pdu, getRoomVersion(row.room_version), row.event_id, {
       ...internal,
       streamOrdering: row.stream_ordering,
     });

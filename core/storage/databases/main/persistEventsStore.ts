@@ -113,15 +113,18 @@ export class PersistEventsStore {
         }
         continue;
       }
+      const pdu = event.toPduJson();
+      const internal = storedMetadata(event);
       const row: StoredEventRow = {
         event_id: event.eventId,
         stream_ordering: streamOrdering,
         outlier: outlier ? 1 : 0,
         soft_failed: event.internal.softFailed ? 1 : 0,
         room_version: event.roomVersion.identifier,
-        internal_metadata: JSON.stringify(storedMetadata(event)),
-        json: canonicalJson(event.toPduJson(), { lenientNumbers: true }),
+        internal_metadata: JSON.stringify(internal),
+        json: canonicalJson(pdu, { lenientNumbers: true }),
         reason: context.rejectedReason,
+        parsed: { pdu, internal },
       };
       insertEvent.run(
         streamOrdering, event.eventId, event.roomId, event.type, event.stateKey, event.sender, event.depth,
