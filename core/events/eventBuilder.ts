@@ -5,8 +5,9 @@
 import type { JsonObject } from '../crypto/canonicalJson.ts';
 import { MAX_SAFE_CANONICAL_INT } from '../crypto/canonicalJson.ts';
 import type { SigningKey } from '../crypto/signingKey.ts';
-import { hashAndSignEvent } from './eventSigning.ts';
-import { newDomainEventId } from './eventId.ts';
+import { hashAndSignNewEvent } from './eventSigning.ts';
+import { computeEventId, newDomainEventId } from './eventId.ts';
+import { encodeBase64, encodeBase64Url } from '../crypto/base64.ts';
 import type { Pdu, UnsignedPdu } from './pdu.ts';
 import { RoomEvent, type EventInternalMetadata } from './roomEvent.ts';
 import { EventFormat, RedactionAlgorithm, type RoomVersion } from './roomVersions.ts';
@@ -78,9 +79,14 @@ export function completeEvent(unsigned: UnsignedPdu | JsonObject, roomVersion: R
   delete event.unsigned;
   if (roomVersion.eventFormat === EventFormat.V1) event.event_id = newDomainEventId(signer.serverName);
   else delete event.event_id;
-  const signed = hashAndSignEvent(event, roomVersion, signer.serverName, signer.signingKey);
+  const { signed, referenceHash } = hashAndSignNewEvent(event, roomVersion, signer.serverName, signer.signingKey);
   const pdu = assertValidPdu(signed, roomVersion);
-  return RoomEvent.fromPdu(pdu, roomVersion, internal);
+  const eventId =
+    referenceHash === null || roomVersion.eventFormat === EventFormat.V1
+      ? computeEventId(pdu, roomVersion)
+      : '$' + (roomVersion.eventFormat === EventFormat.V2 ? encodeBase64(referenceHash) : encodeBase64Url(referenceHash));
+  if (eventId === null) throw new Error('event has no event_id');
+  return RoomEvent.fromTrusted(pdu, roomVersion, eventId, internal);
 }
 
 export function buildEvent(

@@ -3,8 +3,9 @@
  * received events"): the content hash goes in `hashes.sha256`; the signature covers the redacted event.
  */
 import type { JsonObject } from '../crypto/canonicalJson.ts';
-import { contentHashBase64 } from '../crypto/hashes.ts';
-import { checkJsonSignature, signJson, type SignatureCheck } from '../crypto/jsonSigning.ts';
+import { contentHashBase64, sha256 } from '../crypto/hashes.ts';
+import { checkJsonSignature, signedBytes, signJson, type SignatureCheck } from '../crypto/jsonSigning.ts';
+import { encodeBase64 } from '../crypto/base64.ts';
 import type { SigningKey } from '../crypto/signingKey.ts';
 import type { KeyObject } from 'node:crypto';
 import { redactEvent } from './redaction.ts';
@@ -18,6 +19,20 @@ function numberMode(roomVersion: RoomVersion) {
 export function hashAndSignEvent<T extends JsonObject>(event: T, roomVersion: RoomVersion, serverName: string, key: SigningKey): T {
   const hashed = { ...event, hashes: { sha256: contentHashBase64(event, numberMode(roomVersion)) } };
   return addEventSignature(hashed, roomVersion, serverName, key);
+}
+
+/**
+ * hashAndSignEvent for an event that carries no signatures yet, also giving its reference hash: the bytes
+ * signed (the redacted event without `signatures` and `unsigned`) are the bytes the reference hash covers, so
+ * they are redacted and encoded once instead of twice. Null reference hash when the event has a top-level
+ * `age_ts`, which the reference hash leaves out but a signature covers.
+ */
+export function hashAndSignNewEvent<T extends JsonObject>(event: T, roomVersion: RoomVersion, serverName: string, key: SigningKey): { signed: T; referenceHash: Buffer | null } {
+  const mode = numberMode(roomVersion);
+  const hashed = { ...event, hashes: { sha256: contentHashBase64(event, mode) } };
+  const bytes = signedBytes(redactEvent(hashed, roomVersion), mode);
+  const signed = { ...hashed, signatures: { [serverName]: { [key.keyId]: encodeBase64(key.sign(bytes)) } } };
+  return { signed, referenceHash: 'age_ts' in event ? null : sha256(bytes) };
 }
 
 /** Adds our signature to an already-hashed event (e.g. countersigning a join or invite). */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { SigningKey } from '../../../core/crypto/signingKey.ts';
 import { canonicalJson, type JsonObject } from '../../../core/crypto/canonicalJson.ts';
-import { buildEvent, type EventSigner } from '../../../core/events/eventBuilder.ts';
+import { buildEvent, completeEvent, type EventSigner } from '../../../core/events/eventBuilder.ts';
 import { RoomEvent } from '../../../core/events/roomEvent.ts';
 import { computeEventId } from '../../../core/events/eventId.ts';
 import { getRoomVersion, KNOWN_ROOM_VERSIONS, UnsupportedRoomVersionError } from '../../../core/events/roomVersions.ts';
@@ -55,6 +55,10 @@ test('built events are hashed, signed and valid in every room version', () => {
       signer,
     );
     assert.equal(message.depth, 2);
+    // The ID computed from the signed bytes at build time is the one any server computes from the PDU.
+    assert.equal(message.eventId, computeEventId(message.pdu, version));
+    const withAge = completeEvent({ ...message.pdu, age_ts: 1234 } as JsonObject, version, signer);
+    assert.equal(withAge.eventId, computeEventId(withAge.pdu, version), 'a top-level age_ts is outside the reference hash');
     assert.deepEqual(message.prevEventIds, [create.eventId]);
     assert.deepEqual(message.authEventIds, [create.eventId]);
     assert.ok(hasValidContentHash(message.pdu, version));
