@@ -48,6 +48,8 @@ export interface WalCheckpointerOptions {
   readonly intervalMs?: number;
   /** Told about checkpoints that failed and a worker that died (then the writing connection checkpoints again). */
   readonly onError?: (message: string) => void;
+  /** Where the worker loads better-sqlite3 from; by default where this module resolves it. */
+  readonly driverPath?: string;
 }
 
 export class WalCheckpointer {
@@ -62,7 +64,7 @@ export class WalCheckpointer {
   ) {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), path: db.name, intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS },
+      workerData: { driver: options.driverPath ?? createRequire(import.meta.url).resolve('better-sqlite3'), path: db.name, intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS },
     });
     // A background helper: it must never keep the process alive.
     this.worker.unref();
@@ -77,6 +79,7 @@ export class WalCheckpointer {
       }
     });
     this.worker.on('error', (error) => {
+      if (this.closed) return;
       this.stats.lastError = error.message;
       options.onError?.(`background WAL checkpointer stopped: ${error.message}`);
       this.restoreForegroundCheckpoints();

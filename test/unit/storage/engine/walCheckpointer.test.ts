@@ -34,3 +34,18 @@ test('no checkpointer for databases without a WAL file', () => {
   assert.equal(WalCheckpointer.start(db), null);
   db.close();
 });
+
+test('a worker that cannot start is reported, and the writing connection checkpoints by itself again', async (t) => {
+  const db = openDatabase(join(tempDir(t), 'x.db'));
+  t.after(() => db.close());
+  const errors: string[] = [];
+  const checkpointer = WalCheckpointer.start(db, { driverPath: join(tempDir(t), 'no-such-driver.js'), onError: (message) => errors.push(message) })!;
+  t.after(() => checkpointer.close());
+  const deadline = Date.now() + 20_000;
+  while (errors.length === 0) {
+    assert.ok(Date.now() < deadline, 'no error reported');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.match(errors[0]!, /background WAL checkpointer stopped: .*no-such-driver/);
+  assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 1000);
+});
