@@ -32,7 +32,7 @@ export interface StoredEventRow {
   readonly json: string;
   readonly reason: string | null;
   /** `json` and `internal_metadata` as objects, when the writer still holds them (saves parsing them back). */
-  readonly parsed?: { readonly pdu: Pdu; readonly internal: EventInternalMetadata };
+  readonly parsed?: { readonly pdu: Pdu; readonly internal: EventInternalMetadata; readonly redactionIds: readonly string[] };
 }
 
 export class EventsReadStore {
@@ -134,7 +134,12 @@ export class EventsReadStore {
       outlier: row.outlier === 1,
       softFailed: row.soft_failed === 1,
       rejectedReason: row.reason,
-      redactionIds: this.db.prepare('SELECT event_id FROM redactions WHERE redacts = ? ORDER BY event_id').pluck().all(row.event_id) as string[],
+      redactionIds: row.parsed?.redactionIds ?? storedRedactionIds(this.db, row.event_id),
     };
   }
+}
+
+/** IDs of the redactions stored for `eventId` (PersistEventsStore asks inside its write transaction, where it is cheap). */
+export function storedRedactionIds(db: Database, eventId: string): string[] {
+  return db.prepare('SELECT event_id FROM redactions WHERE redacts = ? ORDER BY event_id').pluck().all(eventId) as string[];
 }

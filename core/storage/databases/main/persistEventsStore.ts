@@ -11,7 +11,7 @@ import type { EventContext } from '../../../state/eventContext.ts';
 import { assertEventsWriter, type InstanceIdentity } from './eventsWriterGuard.ts';
 import { canonicalJson } from '../../../crypto/canonicalJson.ts';
 import { EventContentIndexWriter } from './eventContentIndexes.ts';
-import type { StoredEventRow } from './eventsReadStore.ts';
+import { storedRedactionIds, type StoredEventRow } from './eventsReadStore.ts';
 
 export interface EventToPersist {
   readonly event: RoomEvent;
@@ -124,7 +124,7 @@ export class PersistEventsStore {
         internal_metadata: JSON.stringify(internal),
         json: canonicalJson(pdu, { lenientNumbers: true }),
         reason: context.rejectedReason,
-        parsed: { pdu, internal },
+        parsed: { pdu, internal, redactionIds: [] },
       };
       insertEvent.run(
         streamOrdering, event.eventId, event.roomId, event.type, event.stateKey, event.sender, event.depth,
@@ -159,10 +159,12 @@ export class PersistEventsStore {
       written.push(row);
     }
 
+    // After every insert: a redaction in this batch may target an event written before it.
+    const withRedactions = written.map((row) => ({ ...row, parsed: { ...row.parsed!, redactionIds: storedRedactionIds(db, row.event_id) } }));
     if (batch.forwardExtremities !== null) this.replaceForwardExtremities(batch.roomId, batch.forwardExtremities);
     if (batch.currentState !== null) this.updateCurrentState(batch.roomId, batch.currentState, batch.instanceName);
     this.updateLocalMemberships(batch.roomId, batch.localMemberships);
-    return written;
+    return withRedactions;
   }
 
   private deOutlier(event: RoomEvent, context: EventContext, streamOrdering: number): void {
