@@ -13,6 +13,8 @@ import { WalFileSync, type CommitSync } from './walFileSync.ts';
 interface PendingWrite {
   readonly run: () => unknown;
   readonly onCommitted: ((value: unknown) => void) | undefined;
+  /** Whether the writer waits for the commit's sync (deferred bookkeeping, redone after a crash, does not). */
+  readonly awaitsSync: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -53,10 +55,11 @@ export class GroupCommitter {
   /**
    * Like `write`, but starts no transaction of its own: it rides along with the next one that `write` or `hurry`
    * starts, or commits after at most `maxDelayMs`. For bookkeeping that can be redone after a crash (so needs no
-   * commit of its own) and whose readers call `hurry` first.
+   * commit of its own) and whose readers call `hurry` first. Resolves at the commit, without waiting for the sync:
+   * a reader (a /sync counting notifications) needs to see the rows, and losing them only means redoing them.
    */
   writeDeferred<T>(write: () => T, maxDelayMs: number): Promise<T> {
-    const written = this.enqueue(write);
+    const written = this.enqueue(write, undefined, false);
     if (!this.scheduled && this.deferredTimer === null) this.deferredTimer = setTimeout(() => this.schedule(), maxDelayMs);
     return written;
   }
@@ -66,9 +69,9 @@ export class GroupCommitter {
     if (this.pending.length > 0) this.schedule();
   }
 
-  private enqueue<T>(write: () => T, onCommitted?: (value: T) => void): Promise<T> {
+  private enqueue<T>(write: () => T, onCommitted?: (value: T) => void, awaitsSync = true): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run: write, onCommitted: onCommitted as ((value: unknown) => void) | undefined, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ run: write, onCommitted: onCommitted as ((value: unknown) => void) | undefined, awaitsSync, resolve: resolve as (value: unknown) => void, reject });
     });
   }
 
@@ -119,17 +122,26 @@ export class GroupCommitter {
         outcomes[i] = { ok: false, error };
       }
     });
-    const settle = () =>
+    const settle = (synced: boolean) =>
       batch.forEach((item, i) => {
+        if (item.awaitsSync !== synced) return;
         const outcome = outcomes[i]!;
         if (outcome.ok) item.resolve(outcome.value);
         else item.reject(outcome.error);
       });
-    if (this.commitSync === null) settle();
-    else
-      this.commitSync.sync().then(settle, (error: unknown) => {
+    if (this.commitSync === null) {
+      settle(false);
+      settle(true);
+      return;
+    }
+    settle(false);
+    if (!batch.some((item) => item.awaitsSync)) return;
+    this.commitSync.sync().then(
+      () => settle(true),
+      (error: unknown) => {
         // Committed but maybe not durable (a failing disk): no writer may be told its write is safe.
-        for (const item of batch) item.reject(error);
-      });
+        for (const item of batch) if (item.awaitsSync) item.reject(error);
+      },
+    );
   }
 }

@@ -102,3 +102,23 @@ test('on a WAL file opened with full sync, group commits sync off the event loop
   assert.equal(db.prepare('SELECT count(*) FROM log').pluck().get(), 3);
   assert.deepEqual(committer.stats, { transactions: 1, writes: 3 });
 });
+
+test('a deferred write resolves at the commit, without waiting for the sync; a transaction of deferred writes alone syncs nothing', async (t) => {
+  const db = openDatabase(join(tempDir(t), 'x.db'));
+  t.after(() => db.close());
+  db.exec('CREATE TABLE log (what TEXT NOT NULL)');
+  const sync = manualSync();
+  const committer = new GroupCommitter(db, { commitSync: sync });
+  const insert = (what: string) => () => db.prepare('INSERT INTO log (what) VALUES (?)').run(what);
+  let eagerDone = false;
+  const eager = committer.write(insert('eager')).then(() => (eagerDone = true));
+  await committer.writeDeferred(insert('bookkeeping'), NEVER);
+  assert.equal(eagerDone, false, 'the eager write still waits for its sync');
+  assert.equal(sync.waiting.length, 1);
+  sync.waiting[0]!.resolve();
+  await eager;
+  const alone = committer.writeDeferred(insert('alone'), NEVER);
+  committer.hurry();
+  await alone;
+  assert.equal(sync.waiting.length, 1, 'no sync for bookkeeping alone');
+});
