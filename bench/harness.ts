@@ -38,6 +38,31 @@ export async function measure(name: string, fn: () => unknown, options: MeasureO
   return { name, operations, seconds, opsPerSecond: operations / seconds };
 }
 
+/**
+ * Measures a subject and its baseline in alternating slices (subject, baseline, subject, ...), so that a machine
+ * whose speed drifts over seconds (shared CPUs) slows both alike instead of whichever happened to run second.
+ */
+export async function measureInterleaved(
+  subject: { name: string; fn: () => unknown },
+  baseline: { name: string; fn: () => unknown },
+  options: MeasureOptions & { readonly slices?: number } = {},
+): Promise<[Measurement, Measurement]> {
+  const slices = options.slices ?? 6;
+  const sliceMs = (options.minMilliseconds ?? Number(process.env.BENCH_MIN_MS ?? 1000)) / slices;
+  const sliceOptions = { ...options, minMilliseconds: sliceMs };
+  const total = { [subject.name]: { operations: 0, seconds: 0 }, [baseline.name]: { operations: 0, seconds: 0 } };
+  for (let i = 0; i < slices; i++) {
+    for (const one of [subject, baseline]) {
+      // Only the first slice of each warms up.
+      const m = await measure(one.name, one.fn, i === 0 ? sliceOptions : { ...sliceOptions, warmupCalls: 0 });
+      total[one.name]!.operations += m.operations;
+      total[one.name]!.seconds += m.seconds;
+    }
+  }
+  const of = (name: string): Measurement => ({ name, ...total[name]!, opsPerSecond: total[name]!.operations / total[name]!.seconds });
+  return [of(subject.name), of(baseline.name)];
+}
+
 /** Times one run of `fn`, which performs `operations` operations (for work that cannot be repeated at will). */
 export async function timeOnce(name: string, operations: number, fn: () => unknown): Promise<Measurement> {
   const start = performance.now();
