@@ -8,13 +8,14 @@ import type { EventContext } from '../state/eventContext.ts';
 import type { EventsPersistenceController, PersistedEvent } from './controllers/eventsPersistenceController.ts';
 
 export interface EventPersister {
-  persist(event: RoomEvent, context: EventContext): Promise<PersistedEvent>;
+  /** `builtHere`: fresh from this server's event builder (see EventToQueue); a hint the writer may ignore. */
+  persist(event: RoomEvent, context: EventContext, options?: { readonly builtHere?: boolean }): Promise<PersistedEvent>;
 }
 
 export class LocalEventPersister implements EventPersister {
   constructor(private readonly controller: EventsPersistenceController) {}
 
-  persist(event: RoomEvent, context: EventContext): Promise<PersistedEvent> {
-    return this.controller.persistEvent(event, context);
+  persist(event: RoomEvent, context: EventContext, options: { readonly builtHere?: boolean } = {}): Promise<PersistedEvent> {
+    return this.controller.persistEvent(event, context, options);
   }
 }

@@ -95,7 +95,7 @@ export class EventCreationHandler {
         event = replaced;
       }
       const context = this.stateController.contextFor(event, prepared.before, null);
-      const persisted = await this.persister.persist(event, context);
+      const persisted = await this.persister.persist(event, context, { builtHere: true });
       return { event, streamOrdering: persisted.streamOrdering };
     });
   }

@@ -21,6 +21,11 @@ import { currentStateMembershipInvalidation, type CacheInvalidationStream, type 
 export interface EventToQueue {
   readonly event: RoomEvent;
   readonly context: EventContext;
+  /**
+   * Built by this server just now and never stored or shown to anyone: it cannot be a duplicate, have children,
+   * or sit in any cache, so those lookups are skipped. Only for events fresh from the event builder.
+   */
+  readonly builtHere?: boolean;
 }
 
 export interface PersistedEvent {
@@ -100,8 +105,8 @@ export class EventsPersistenceController {
     while (this.running.has(roomId)) await this.running.get(roomId);
   }
 
-  async persistEvent(event: RoomEvent, context: EventContext): Promise<PersistedEvent> {
-    const [result] = await this.persistEvents([{ event, context }]);
+  async persistEvent(event: RoomEvent, context: EventContext, options: { readonly builtHere?: boolean } = {}): Promise<PersistedEvent> {
+    const [result] = await this.persistEvents([{ event, context, ...(options.builtHere ? { builtHere: true } : {}) }]);
     return result!;
   }
 
@@ -147,7 +152,7 @@ export class EventsPersistenceController {
   private async persistBatch(roomId: string, items: readonly EventToQueue[]): Promise<PersistedEvent[]> {
     const { events: eventsStore } = this.stores;
     // Events already stored keep their position; duplicates within the batch are written once.
-    const alreadyStored = eventsStore.storedPositions(items.map((i) => i.event.eventId));
+    const alreadyStored = eventsStore.storedPositions(items.filter((i) => !i.builtHere).map((i) => i.event.eventId));
     const fresh: EventToQueue[] = [];
     const seen = new Set<string>();
     for (const item of items) {
@@ -168,10 +173,14 @@ export class EventsPersistenceController {
       // Live events take the next positions of the events stream; backfilled history takes negative ones.
       const allocation = backfilled ? backfillAllocation(this.stores.streams.backfill.allocate(fresh.length)) : this.stores.streams.events.allocate(fresh.length);
       try {
-        const toPersist: EventToPersist[] = fresh.map((item, i) => ({ ...item, streamOrdering: allocation.ids[i]! }));
+        const toPersist: (EventToPersist & Pick<EventToQueue, 'builtHere'>)[] = fresh.map((item, i) => ({ ...item, streamOrdering: allocation.ids[i]! }));
         // Only events another server could have built on already can have children in the database: remote ones,
         // and ours that were stored before (as outliers). A local event seen for the first time has none.
-        const mayHaveChildren = new Set(fresh.filter((item) => alreadyStored.has(item.event.eventId) || domainOf(item.event.sender) !== this.stores.serverName).map((item) => item.event.eventId));
+        const mayHaveChildren = new Set(
+          fresh
+            .filter((item) => !item.builtHere && (alreadyStored.has(item.event.eventId) || domainOf(item.event.sender) !== this.stores.serverName))
+            .map((item) => item.event.eventId),
+        );
         const plan = backfilled ? NO_ROOM_CHANGES() : await this.planRoomChanges(roomId, toPersist, mayHaveChildren);
         const pending = this.invalidationsFor(roomId, toPersist, plan);
         // Batches of different rooms that are ready together share one transaction (one fsync).
@@ -329,10 +338,11 @@ export class EventsPersistenceController {
   }
 
   /** The cache invalidations a batch causes; written in its transaction, applied locally after commit. */
-  private invalidationsFor(roomId: string, batch: readonly EventToPersist[], plan: RoomChangePlan): PendingInvalidation[] {
+  private invalidationsFor(roomId: string, batch: readonly (EventToPersist & Pick<EventToQueue, 'builtHere'>)[], plan: RoomChangePlan): PendingInvalidation[] {
     const pending: PendingInvalidation[] = [];
-    for (const { event } of batch) {
-      pending.push({ cacheName: 'getEvent', key: [event.eventId] });
+    for (const { event, builtHere } of batch) {
+      // Nobody can have looked up (and cached as missing) an event built here just now.
+      if (!builtHere) pending.push({ cacheName: 'getEvent', key: [event.eventId] });
       if (event.type === 'm.room.redaction' && event.redacts !== null) pending.push({ cacheName: 'getEvent', key: [event.redacts] });
       if (event.type === 'm.room.create' && event.stateKey === '') pending.push({ cacheName: 'getRoomVersionId', key: [roomId] });
     }
