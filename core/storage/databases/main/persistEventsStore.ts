@@ -81,14 +81,13 @@ export class PersistEventsStore {
     const written: StoredEventRow[] = [];
     const storedOutlier = db.prepare('SELECT outlier FROM events WHERE event_id = ?').pluck();
     const insertEvent = db.prepare(
-      `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, received_ts, outlier, soft_failed, instance_name)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, received_ts, outlier, soft_failed, instance_name, state_group)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertJson = db.prepare('INSERT INTO event_json (event_id, room_id, room_version, internal_metadata, json) VALUES (?, ?, ?, ?, ?)');
     const insertEdge = db.prepare('INSERT OR IGNORE INTO event_edges (event_id, prev_event_id) VALUES (?, ?)');
     const insertAuth = db.prepare('INSERT OR IGNORE INTO event_auth (event_id, auth_id) VALUES (?, ?)');
     const insertStateEvent = db.prepare('INSERT OR IGNORE INTO state_events (event_id, room_id, type, state_key) VALUES (?, ?, ?, ?)');
-    const insertStateGroup = db.prepare('INSERT OR REPLACE INTO event_to_state_groups (event_id, state_group) VALUES (?, ?)');
     const insertMembership = db.prepare(
       `INSERT OR IGNORE INTO room_memberships (event_id, user_id, sender, room_id, membership, display_name, avatar_url, event_stream_ordering)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -128,12 +127,11 @@ export class PersistEventsStore {
       };
       insertEvent.run(
         streamOrdering, event.eventId, event.roomId, event.type, event.stateKey, event.sender, event.depth,
-        event.originServerTs, batch.now, row.outlier, row.soft_failed, batch.instanceName,
+        event.originServerTs, batch.now, row.outlier, row.soft_failed, batch.instanceName, context.stateGroupAfter,
       );
       insertJson.run(event.eventId, event.roomId, row.room_version, row.internal_metadata, row.json);
       for (const authId of event.authEventIds) insertAuth.run(event.eventId, authId);
       if (!outlier) for (const prevId of event.prevEventIds) insertEdge.run(event.eventId, prevId);
-      if (context.stateGroupAfter !== null) insertStateGroup.run(event.eventId, context.stateGroupAfter);
       if (rejected) insertRejection.run(event.eventId, context.rejectedReason, batch.now);
 
       if (event.type === 'm.room.create' && event.stateKey === '' && !rejected) {
@@ -169,11 +167,15 @@ export class PersistEventsStore {
 
   private deOutlier(event: RoomEvent, context: EventContext, streamOrdering: number): void {
     const db = this.db;
-    db.prepare('UPDATE events SET outlier = 0, soft_failed = ?, stream_ordering = ? WHERE event_id = ?').run(event.internal.softFailed ? 1 : 0, streamOrdering, event.eventId);
+    db.prepare('UPDATE events SET outlier = 0, soft_failed = ?, stream_ordering = ?, state_group = COALESCE(?, state_group) WHERE event_id = ?').run(
+      event.internal.softFailed ? 1 : 0,
+      streamOrdering,
+      context.stateGroupAfter,
+      event.eventId,
+    );
     db.prepare('UPDATE event_json SET internal_metadata = ? WHERE event_id = ?').run(JSON.stringify(storedMetadata(event)), event.eventId);
     const insertEdge = db.prepare('INSERT OR IGNORE INTO event_edges (event_id, prev_event_id) VALUES (?, ?)');
     for (const prevId of event.prevEventIds) insertEdge.run(event.eventId, prevId);
-    if (context.stateGroupAfter !== null) db.prepare('INSERT OR REPLACE INTO event_to_state_groups (event_id, state_group) VALUES (?, ?)').run(event.eventId, context.stateGroupAfter);
     db.prepare('UPDATE room_memberships SET event_stream_ordering = ? WHERE event_id = ?').run(streamOrdering, event.eventId);
     if (context.rejectedReason !== null) db.prepare('INSERT OR REPLACE INTO rejections (event_id, reason, last_check) VALUES (?, ?, ?)').run(event.eventId, context.rejectedReason, Date.now());
   }

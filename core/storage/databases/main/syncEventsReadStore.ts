@@ -48,8 +48,8 @@ export class SyncEventsReadStore {
     return (
       (this.db
         .prepare(
-          `SELECT g.state_group FROM events e JOIN event_to_state_groups g ON g.event_id = e.event_id
-           WHERE e.room_id = ? AND e.stream_ordering <= ? AND e.outlier = 0 AND e.soft_failed = 0
+          `SELECT e.state_group FROM events e
+           WHERE e.room_id = ? AND e.stream_ordering <= ? AND e.outlier = 0 AND e.soft_failed = 0 AND e.state_group IS NOT NULL
            ORDER BY e.stream_ordering DESC LIMIT 1`,
         )
         .pluck()

@@ -43,7 +43,7 @@ export class StateGroupsReadStore {
   /** The state group each event's state is stored in (the state *after* the event). */
   getStateGroupsForEvents(eventIds: readonly string[]): Map<string, number> {
     const result = new Map<string, number>();
-    const statement = this.db.prepare('SELECT state_group FROM event_to_state_groups WHERE event_id = ?').pluck();
+    const statement = this.db.prepare('SELECT state_group FROM events WHERE event_id = ? AND state_group IS NOT NULL').pluck();
     for (const eventId of eventIds) {
       let group = this.groupOfEvent.get([eventId]);
       if (group === undefined) {

@@ -73,25 +73,29 @@ test('the real migration list applies cleanly to a fresh database', (t) => {
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
 });
 
-test('migrations 16 and 17 keep every row of the event edge tables, which become WITHOUT ROWID', (t) => {
+test('migrations 16 and 17 keep every edge, state group and transaction ID; edge tables become WITHOUT ROWID', (t) => {
   const db = openDatabase(join(tempDir(t), 'x.db'));
   t.after(() => db.close());
   applyMigrations(db, MAIN_MIGRATIONS.filter((m) => m.version <= 15));
   db.exec(`
     INSERT INTO event_auth (event_id, auth_id) VALUES ('$a', '$create'), ('$a', '$pl');
     INSERT INTO event_edges (event_id, prev_event_id) VALUES ('$a', '$create');
+    INSERT INTO events (stream_ordering, event_id, room_id, type, sender, depth, origin_server_ts, received_ts) VALUES (1, '$a', '!r', 'm.room.message', '@u', 2, 0, 0);
+    INSERT INTO events (stream_ordering, event_id, room_id, type, sender, depth, origin_server_ts, received_ts) VALUES (2, '$outlier', '!r', 'm.room.member', '@u', 1, 0, 0);
     INSERT INTO event_to_state_groups (event_id, state_group) VALUES ('$a', 7);
     INSERT INTO event_txn_id (event_id, room_id, user_id, device_id, txn_id, inserted_ts) VALUES ('$a', '!r', '@u', 'D', 't1', 5);
   `);
   applyMigrations(db, MAIN_MIGRATIONS);
   assert.deepEqual(db.prepare('SELECT auth_id FROM event_auth WHERE event_id = ? ORDER BY auth_id').pluck().all('$a'), ['$create', '$pl']);
   assert.deepEqual(db.prepare('SELECT event_id FROM event_edges WHERE prev_event_id = ?').pluck().all('$create'), ['$a']);
-  assert.equal(db.prepare('SELECT state_group FROM event_to_state_groups WHERE event_id = ?').pluck().get('$a'), 7);
+  assert.equal(db.prepare('SELECT state_group FROM events WHERE event_id = ?').pluck().get('$a'), 7);
+  assert.equal(db.prepare('SELECT state_group FROM events WHERE event_id = ?').pluck().get('$outlier'), null);
+  assert.equal(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'event_to_state_groups'").pluck().get(), 0);
   assert.equal(db.prepare("SELECT event_id FROM event_txn_id WHERE room_id = '!r' AND user_id = '@u' AND device_id = 'D' AND txn_id = 't1'").pluck().get(), '$a');
   // The uniqueness idempotent sends rely on holds: a second event for the same transaction is ignored.
   db.prepare("INSERT OR IGNORE INTO event_txn_id (event_id, room_id, user_id, device_id, txn_id, inserted_ts) VALUES ('$b', '!r', '@u', 'D', 't1', 6)").run();
   assert.equal(db.prepare('SELECT count(*) FROM event_txn_id').pluck().get(), 1);
-  for (const table of ['event_auth', 'event_edges', 'event_to_state_groups', 'event_txn_id']) {
+  for (const table of ['event_auth', 'event_edges']) {
     assert.match(db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(table) as string, /WITHOUT ROWID/, table);
   }
   const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];

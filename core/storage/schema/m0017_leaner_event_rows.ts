@@ -1,0 +1,39 @@
+import type { Migration } from '../engine/migrations.ts';
+
+/**
+ * Fewer B-tree inserts per event. `event_auth` and `event_edges` become WITHOUT ROWID tables (their primary key
+ * index is the table: one insert per row instead of two; a message writes three auth edges and a prev edge), and
+ * an event's state group moves into its `events` row, written with it, instead of a table keyed by event ID whose
+ * every insert landed on a random page.
+ */
+export const m0017LeanerEventRows: Migration = {
+  version: 17,
+  name: 'leaner_event_rows',
+  up(db) {
+    db.exec(`
+      CREATE TABLE event_auth_new (
+        event_id TEXT NOT NULL,
+        auth_id TEXT NOT NULL,
+        PRIMARY KEY (event_id, auth_id)
+      ) WITHOUT ROWID;
+      INSERT INTO event_auth_new (event_id, auth_id) SELECT event_id, auth_id FROM event_auth;
+      DROP TABLE event_auth;
+      ALTER TABLE event_auth_new RENAME TO event_auth;
+
+      CREATE TABLE event_edges_new (
+        event_id TEXT NOT NULL,
+        prev_event_id TEXT NOT NULL,
+        PRIMARY KEY (event_id, prev_event_id)
+      ) WITHOUT ROWID;
+      INSERT INTO event_edges_new (event_id, prev_event_id) SELECT event_id, prev_event_id FROM event_edges;
+      DROP TABLE event_edges;
+      ALTER TABLE event_edges_new RENAME TO event_edges;
+      CREATE INDEX event_edges_by_prev ON event_edges (prev_event_id);
+
+      -- The state after the event (null for outliers and rejected events that have none).
+      ALTER TABLE events ADD COLUMN state_group INTEGER;
+      UPDATE events SET state_group = (SELECT g.state_group FROM event_to_state_groups g WHERE g.event_id = events.event_id);
+      DROP TABLE event_to_state_groups;
+    `);
+  },
+};
