@@ -107,6 +107,6 @@ test('servers behind a relay: invite, join and chat through the tunnel; 200 mess
   await startSyncing(bobAgain);
   await eventually('bob’s new client sees the last message', () => bobAgain.getRoom(roomId)?.timeline.some((e) => e.getContent().body === 'offline 199'));
   assert.equal(b.homeserver.relayClient!.relayStatus().connection, 'connected');
-  assert.equal(b.homeserver.relayClient!.relayStatus().mailbox_pending, 0);
+  await eventually('B to hear its mailbox is empty', () => b.homeserver.relayClient!.relayStatus().mailbox_pending === 0);
   assert.notEqual(b.homeserver.relayClient!.relayStatus().last_pull_ts, null);
 });
