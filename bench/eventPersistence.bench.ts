@@ -74,12 +74,11 @@ const benchmark: Benchmark = async () => {
     const raw = openDatabase(join(dir, 'raw', 'raw.db'));
     applyMigrations(raw, MAIN_MIGRATIONS);
     const insertEvent = raw.prepare(
-      `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, received_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, received_ts, state_group) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const insertJson = raw.prepare('INSERT INTO event_json (event_id, room_id, room_version, internal_metadata, json) VALUES (?, ?, ?, ?, ?)');
+    const insertJson = raw.prepare('INSERT INTO event_json (stream_ordering, event_id, room_id, room_version, internal_metadata, json) VALUES (?, ?, ?, ?, ?, ?)');
     const insertEdge = raw.prepare('INSERT INTO event_edges (event_id, prev_event_id) VALUES (?, ?)');
     const insertAuth = raw.prepare('INSERT INTO event_auth (event_id, auth_id) VALUES (?, ?)');
-    const insertGroup = raw.prepare('INSERT INTO event_to_state_groups (event_id, state_group) VALUES (?, ?)');
     const clearExtremities = raw.prepare('DELETE FROM event_forward_extremities WHERE room_id = ?');
     const insertExtremity = raw.prepare('INSERT INTO event_forward_extremities (event_id, room_id) VALUES (?, ?)');
     const jsons = events.map((e) => canonicalJson(e.toPduJson()));
@@ -88,11 +87,10 @@ const benchmark: Benchmark = async () => {
         raw.transaction(() => {
           for (let j = i; j < Math.min(i + BATCH, EVENTS); j++) {
             const e = events[j]!;
-            insertEvent.run(j + 1, e.eventId, e.roomId, e.type, null, e.sender, e.depth, e.originServerTs, Date.now());
-            insertJson.run(e.eventId, e.roomId, '11', '{}', jsons[j]);
+            insertEvent.run(j + 1, e.eventId, e.roomId, e.type, null, e.sender, e.depth, e.originServerTs, Date.now(), group);
+            insertJson.run(j + 1, e.eventId, e.roomId, '11', '{}', jsons[j]);
             for (const p of e.prevEventIds) insertEdge.run(e.eventId, p);
             for (const a of e.authEventIds) insertAuth.run(e.eventId, a);
-            insertGroup.run(e.eventId, group);
           }
           clearExtremities.run(roomId);
           insertExtremity.run(events[Math.min(i + BATCH, EVENTS) - 1]!.eventId, roomId);

@@ -41,17 +41,16 @@ const benchmark: Benchmark = async () => {
     const { room_id: roomId } = await hs.handlers.roomCreation.createRoom(requester, { name: 'Search bench' });
     const first = await hs.eventCreation.send({ roomId, sender: userId, type: 'm.room.message', content: { msgtype: 'm.text', body: 'the first message' } });
     const db = hs.storage.stores.db;
-    const template = db.prepare('SELECT json, internal_metadata FROM event_json WHERE event_id = ?').get(first.event.eventId) as { json: string; internal_metadata: string };
+    const template = db.prepare('SELECT json, internal_metadata FROM event_json WHERE stream_ordering = ?').get(first.streamOrdering) as { json: string; internal_metadata: string };
     const group = hs.storage.stores.stateGroups.getStateGroupsForEvents([first.event.eventId]).get(first.event.eventId)!;
     const pdu = JSON.parse(template.json) as { content: Record<string, unknown>; depth: number; origin_server_ts: number };
     const next = random(42);
     const words = Array.from({ length: VOCABULARY }, (_, i) => `w${i.toString(36)}x${(i * 7919).toString(36)}`);
     const insertEvent = db.prepare(
-      `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, received_ts, outlier, soft_failed, instance_name)
-       VALUES (?, ?, ?, 'm.room.message', NULL, ?, ?, ?, ?, 0, 0, 'main')`,
+      `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, received_ts, outlier, soft_failed, instance_name, state_group)
+       VALUES (?, ?, ?, 'm.room.message', NULL, ?, ?, ?, ?, 0, 0, 'main', ?)`,
     );
-    const insertJson = db.prepare('INSERT INTO event_json (event_id, room_id, room_version, internal_metadata, json) VALUES (?, ?, ?, ?, ?)');
-    const insertGroup = db.prepare('INSERT INTO event_to_state_groups (event_id, state_group) VALUES (?, ?)');
+    const insertJson = db.prepare('INSERT INTO event_json (stream_ordering, event_id, room_id, room_version, internal_metadata, json) VALUES (?, ?, ?, ?, ?, ?)');
     const insertEntry = db.prepare("INSERT INTO event_search_entries (event_id, room_id, key, sender, stream_ordering, origin_server_ts) VALUES (?, ?, 'content.body', ?, ?, ?)");
     const insertText = db.prepare('INSERT INTO event_search (rowid, value) VALUES (?, ?)');
     const roomVersion = first.event.roomVersion.identifier;
@@ -61,9 +60,8 @@ const benchmark: Benchmark = async () => {
         const eventId = `$bench${i}`;
         const stream = first.streamOrdering + 1 + i;
         const ts = pdu.origin_server_ts + i;
-        insertEvent.run(stream, eventId, roomId, userId, pdu.depth + 1 + i, ts, ts);
-        insertJson.run(eventId, roomId, roomVersion, template.internal_metadata, JSON.stringify({ ...pdu, content: { msgtype: 'm.text', body }, depth: pdu.depth + 1 + i, origin_server_ts: ts }));
-        insertGroup.run(eventId, group);
+        insertEvent.run(stream, eventId, roomId, userId, pdu.depth + 1 + i, ts, ts, group);
+        insertJson.run(stream, eventId, roomId, roomVersion, template.internal_metadata, JSON.stringify({ ...pdu, content: { msgtype: 'm.text', body }, depth: pdu.depth + 1 + i, origin_server_ts: ts }));
         insertText.run(insertEntry.run(eventId, roomId, userId, stream, ts).lastInsertRowid, body);
       }
     })();

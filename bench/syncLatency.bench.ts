@@ -104,8 +104,8 @@ const benchmark: Benchmark = async () => {
     }
     const db = hs.dataDirectory.db;
     const rooms = db.prepare("SELECT room_id FROM local_current_membership WHERE user_id = ? AND membership = 'join'").pluck().all(carol.userId) as string[];
-    const lastEvents = db.prepare('SELECT j.json FROM events e JOIN event_json j USING (event_id) WHERE e.room_id = ? ORDER BY e.stream_ordering DESC LIMIT 10');
-    const stateEvents = db.prepare('SELECT j.json FROM current_state_events c JOIN event_json j USING (event_id) WHERE c.room_id = ?');
+    const lastEvents = db.prepare('SELECT j.json FROM events e JOIN event_json j ON j.stream_ordering = e.stream_ordering WHERE e.room_id = ? ORDER BY e.stream_ordering DESC LIMIT 10');
+    const stateEvents = db.prepare('SELECT j.json FROM current_state_events c JOIN events e USING (event_id) JOIN event_json j ON j.stream_ordering = e.stream_ordering WHERE c.room_id = ?');
     const rawTimes: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();

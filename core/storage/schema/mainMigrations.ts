@@ -17,5 +17,6 @@ import { m0014ProfileFields } from './m0014_profile_fields.ts';
 import { m0015AccountModeration } from './m0015_account_moderation.ts';
 import { m0016LeanerEventIndexes } from './m0016_leaner_event_indexes.ts';
 import { m0017LeanerEventRows } from './m0017_leaner_event_rows.ts';
+import { m0018EventJsonByStreamOrdering } from './m0018_event_json_by_stream_ordering.ts';
 
-export const MAIN_MIGRATIONS: readonly Migration[] = [m0001Accounts, m0002EventsAndState, m0003DeviceLists, m0004Sync, m0005Push, m0006Rooms, m0007E2ee, m0008Federation, m0009Media, m0010EventRelationsAndSearch, m0011PushersAndReports, m0012RefreshTokens, m0013OpenIdTokens, m0014ProfileFields, m0015AccountModeration, m0016LeanerEventIndexes, m0017LeanerEventRows];
+export const MAIN_MIGRATIONS: readonly Migration[] = [m0001Accounts, m0002EventsAndState, m0003DeviceLists, m0004Sync, m0005Push, m0006Rooms, m0007E2ee, m0008Federation, m0009Media, m0010EventRelationsAndSearch, m0011PushersAndReports, m0012RefreshTokens, m0013OpenIdTokens, m0014ProfileFields, m0015AccountModeration, m0016LeanerEventIndexes, m0017LeanerEventRows, m0018EventJsonByStreamOrdering];

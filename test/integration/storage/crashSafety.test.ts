@@ -93,11 +93,11 @@ test('after SIGKILL in the middle of a write storm, every returned event is on d
   const db = openDatabase(join(dir, DATABASE_FILE));
   t.after(() => db.close());
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-  const have = db.prepare('SELECT 1 FROM events e JOIN event_json j USING (event_id) WHERE e.event_id = ?').pluck();
+  const have = db.prepare('SELECT 1 FROM events e JOIN event_json j ON j.stream_ordering = e.stream_ordering WHERE e.event_id = ?').pluck();
   const missing = persisted.filter((id) => !have.get(id));
   assert.deepEqual(missing, [], 'every event whose persistence returned is on disk');
   // No half-written events: every event has its JSON and, being a message after the join, its edges.
-  const orphans = db.prepare('SELECT COUNT(*) FROM events e LEFT JOIN event_json j USING (event_id) WHERE j.event_id IS NULL').pluck().get();
+  const orphans = db.prepare('SELECT COUNT(*) FROM events e LEFT JOIN event_json j ON j.stream_ordering = e.stream_ordering WHERE j.event_id IS NULL').pluck().get();
   assert.equal(orphans, 0);
   const withoutEdges = db
     .prepare("SELECT COUNT(*) FROM events e WHERE e.type = 'm.room.message' AND NOT EXISTS (SELECT 1 FROM event_edges x WHERE x.event_id = e.event_id)")

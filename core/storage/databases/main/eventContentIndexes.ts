@@ -67,7 +67,10 @@ export class EventContentIndexWriter {
 
   private hasApplyingRedaction(event: RoomEvent): boolean {
     const rows = this.db
-      .prepare('SELECT j.json, j.internal_metadata FROM redactions r JOIN event_json j ON j.event_id = r.event_id WHERE r.redacts = ?')
+      .prepare(
+        `SELECT j.json, j.internal_metadata FROM redactions r JOIN events e ON e.event_id = r.event_id JOIN event_json j ON j.stream_ordering = e.stream_ordering
+         WHERE r.redacts = ?`,
+      )
       .all(event.eventId) as { json: string; internal_metadata: string }[];
     return rows.some((row) => {
       const pdu = JSON.parse(row.json) as { sender?: unknown; room_id?: unknown };

@@ -98,7 +98,7 @@ export class EventsReadStore {
     const rows = this.db
       .prepare(
         `SELECT e.event_id, e.stream_ordering, e.outlier, e.soft_failed, j.room_version, j.internal_metadata, j.json, r.reason
-         FROM events e JOIN event_json j USING (event_id) LEFT JOIN rejections r USING (event_id)
+         FROM events e JOIN event_json j ON j.stream_ordering = e.stream_ordering LEFT JOIN rejections r ON r.event_id = e.event_id
          WHERE e.event_id IN (SELECT value FROM json_each(?))`,
       )
       .all(JSON.stringify(eventIds)) as StoredEventRow[];

@@ -84,7 +84,7 @@ export class PersistEventsStore {
       `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, received_ts, outlier, soft_failed, instance_name, state_group)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const insertJson = db.prepare('INSERT INTO event_json (event_id, room_id, room_version, internal_metadata, json) VALUES (?, ?, ?, ?, ?)');
+    const insertJson = db.prepare('INSERT INTO event_json (stream_ordering, event_id, room_id, room_version, internal_metadata, json) VALUES (?, ?, ?, ?, ?, ?)');
     const insertEdge = db.prepare('INSERT OR IGNORE INTO event_edges (event_id, prev_event_id) VALUES (?, ?)');
     const insertAuth = db.prepare('INSERT OR IGNORE INTO event_auth (event_id, auth_id) VALUES (?, ?)');
     const insertStateEvent = db.prepare('INSERT OR IGNORE INTO state_events (event_id, room_id, type, state_key) VALUES (?, ?, ?, ?)');
@@ -129,7 +129,7 @@ export class PersistEventsStore {
         streamOrdering, event.eventId, event.roomId, event.type, event.stateKey, event.sender, event.depth,
         event.originServerTs, batch.now, row.outlier, row.soft_failed, batch.instanceName, context.stateGroupAfter,
       );
-      insertJson.run(event.eventId, event.roomId, row.room_version, row.internal_metadata, row.json);
+      insertJson.run(streamOrdering, event.eventId, event.roomId, row.room_version, row.internal_metadata, row.json);
       for (const authId of event.authEventIds) insertAuth.run(event.eventId, authId);
       if (!outlier) for (const prevId of event.prevEventIds) insertEdge.run(event.eventId, prevId);
       if (rejected) insertRejection.run(event.eventId, context.rejectedReason, batch.now);
@@ -167,13 +167,19 @@ export class PersistEventsStore {
 
   private deOutlier(event: RoomEvent, context: EventContext, streamOrdering: number): void {
     const db = this.db;
+    // The JSON row moves with the event to its new stream ordering (its key).
+    db.prepare('UPDATE event_json SET internal_metadata = ?, stream_ordering = ? WHERE stream_ordering = (SELECT stream_ordering FROM events WHERE event_id = ?)').run(
+      JSON.stringify(storedMetadata(event)),
+      streamOrdering,
+      event.eventId,
+    );
     db.prepare('UPDATE events SET outlier = 0, soft_failed = ?, stream_ordering = ?, state_group = COALESCE(?, state_group) WHERE event_id = ?').run(
       event.internal.softFailed ? 1 : 0,
       streamOrdering,
       context.stateGroupAfter,
       event.eventId,
     );
-    db.prepare('UPDATE event_json SET internal_metadata = ? WHERE event_id = ?').run(JSON.stringify(storedMetadata(event)), event.eventId);
+
     const insertEdge = db.prepare('INSERT OR IGNORE INTO event_edges (event_id, prev_event_id) VALUES (?, ?)');
     for (const prevId of event.prevEventIds) insertEdge.run(event.eventId, prevId);
     db.prepare('UPDATE room_memberships SET event_stream_ordering = ? WHERE event_id = ?').run(streamOrdering, event.eventId);

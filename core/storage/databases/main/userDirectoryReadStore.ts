@@ -24,7 +24,7 @@ export class UserDirectoryReadStore {
         `WITH visible_rooms AS (
            SELECT room_id FROM local_current_membership WHERE user_id = @searcher AND membership = 'join'
            UNION
-           SELECT c.room_id FROM current_state_events c JOIN event_json j ON j.event_id = c.event_id
+           SELECT c.room_id FROM current_state_events c JOIN events e ON e.event_id = c.event_id JOIN event_json j ON j.stream_ordering = e.stream_ordering
            WHERE c.type = 'm.room.join_rules' AND c.state_key = '' AND json_extract(j.json, '$.content.join_rule') = 'public'
          )
          SELECT c.state_key AS user_id, m.display_name, m.avatar_url

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { openStorageFixture } from '../../../support/storageFixture.ts';
 import { stateKey } from '../../../../core/state/stateMap.ts';
 import { buildEvent } from '../../../../core/events/eventBuilder.ts';
+import { RoomEvent } from '../../../../core/events/roomEvent.ts';
+import type { Pdu } from '../../../../core/events/pdu.ts';
+import { OUTLIER_CONTEXT } from '../../../../core/state/eventContext.ts';
 
 test('creating a room persists its events, current state, extremities and memberships', async (t) => {
   const fx = openStorageFixture(t);
@@ -109,4 +112,29 @@ test('a remote event that arrives after its child does not become a forward extr
   assert.deepEqual(stores.stateGroups.getStateGroupsForEvents([parent.eventId, child.eventId]), new Map(fromDb.map((r) => [r.event_id, r.state_group])));
   assert.deepEqual(stores.events.storedPositions([parent.eventId, 'missing']).has('missing'), false);
   assert.equal(stores.events.storedPositions([parent.eventId]).get(parent.eventId)?.outlier, false);
+});
+
+test('an outlier that later arrives in the DAG moves to a new stream position with its JSON, edges and state group', async (t) => {
+  const fx = openStorageFixture(t);
+  const roomId = await fx.createRoom('@alice:hs.test');
+  const { stores, persistence, stateController } = fx.storage;
+  const head = (await stores.events.getEvent((await stores.events.getLatestEventIdsInRoom(roomId))[0]!))!.event;
+  const signer = { serverName: 'other.test', signingKey: fx.dataDir.signingKey };
+  const outlier = buildEvent({ type: 'm.room.message', roomId, sender: '@bob:other.test', content: { body: 'first an outlier' }, prevEvents: [head], authEventIds: head.authEventIds }, head.roomVersion, signer, { outlier: true });
+  const first = await persistence!.persistEvent(outlier, OUTLIER_CONTEXT);
+  assert.equal((await stores.events.getEvent(outlier.eventId))?.outlier, true);
+  const inDag = RoomEvent.fromTrusted(outlier.pdu as Pdu, outlier.roomVersion, outlier.eventId, {});
+  const context = await stateController.computeContext(inDag);
+  const moved = await persistence!.persistEvent(inDag, context);
+  assert.equal(moved.newlyPersisted, true);
+  assert.ok(moved.streamOrdering > first.streamOrdering);
+  stores.events.getEvent.invalidate([outlier.eventId]);
+  const stored = await stores.events.getEvent(outlier.eventId);
+  assert.equal(stored?.outlier, false);
+  assert.equal(stored?.streamOrdering, moved.streamOrdering);
+  assert.equal(stored?.event.content.body, 'first an outlier');
+  assert.equal(stores.db.prepare('SELECT count(*) FROM event_json WHERE event_id = ?').pluck().get(outlier.eventId), 1);
+  assert.equal(stores.db.prepare('SELECT count(*) FROM event_edges WHERE event_id = ?').pluck().get(outlier.eventId), 1);
+  assert.equal(stores.stateGroups.getStateGroupsForEvents([outlier.eventId]).get(outlier.eventId), context.stateGroupAfter);
+  assert.deepEqual(await stores.events.getLatestEventIdsInRoom(roomId), [outlier.eventId]);
 });

@@ -73,7 +73,7 @@ test('the real migration list applies cleanly to a fresh database', (t) => {
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
 });
 
-test('migrations 16 and 17 keep every edge, state group and transaction ID; edge tables become WITHOUT ROWID', (t) => {
+test('migrations 16 to 18 keep every edge, state group, transaction ID and event JSON; edge tables become WITHOUT ROWID', (t) => {
   const db = openDatabase(join(tempDir(t), 'x.db'));
   t.after(() => db.close());
   applyMigrations(db, MAIN_MIGRATIONS.filter((m) => m.version <= 15));
@@ -83,12 +83,15 @@ test('migrations 16 and 17 keep every edge, state group and transaction ID; edge
     INSERT INTO events (stream_ordering, event_id, room_id, type, sender, depth, origin_server_ts, received_ts) VALUES (1, '$a', '!r', 'm.room.message', '@u', 2, 0, 0);
     INSERT INTO events (stream_ordering, event_id, room_id, type, sender, depth, origin_server_ts, received_ts) VALUES (2, '$outlier', '!r', 'm.room.member', '@u', 1, 0, 0);
     INSERT INTO event_to_state_groups (event_id, state_group) VALUES ('$a', 7);
+    INSERT INTO event_json (event_id, room_id, room_version, internal_metadata, json) VALUES ('$a', '!r', '11', '{}', '{"type":"m.room.message"}');
     INSERT INTO event_txn_id (event_id, room_id, user_id, device_id, txn_id, inserted_ts) VALUES ('$a', '!r', '@u', 'D', 't1', 5);
   `);
   applyMigrations(db, MAIN_MIGRATIONS);
   assert.deepEqual(db.prepare('SELECT auth_id FROM event_auth WHERE event_id = ? ORDER BY auth_id').pluck().all('$a'), ['$create', '$pl']);
   assert.deepEqual(db.prepare('SELECT event_id FROM event_edges WHERE prev_event_id = ?').pluck().all('$create'), ['$a']);
   assert.equal(db.prepare('SELECT state_group FROM events WHERE event_id = ?').pluck().get('$a'), 7);
+  // Migration 18: the JSON row is found by the event's stream ordering.
+  assert.equal(db.prepare('SELECT j.json FROM events e JOIN event_json j ON j.stream_ordering = e.stream_ordering WHERE e.event_id = ?').pluck().get('$a'), '{"type":"m.room.message"}');
   assert.equal(db.prepare('SELECT state_group FROM events WHERE event_id = ?').pluck().get('$outlier'), null);
   assert.equal(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'event_to_state_groups'").pluck().get(), 0);
   assert.equal(db.prepare("SELECT event_id FROM event_txn_id WHERE room_id = '!r' AND user_id = '@u' AND device_id = 'D' AND txn_id = 't1'").pluck().get(), '$a');
