@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStorageFixture } from '../../../support/storageFixture.ts';
 import { stateKey } from '../../../../core/state/stateMap.ts';
@@ -6,6 +6,15 @@ import { buildEvent } from '../../../../core/events/eventBuilder.ts';
 import { RoomEvent } from '../../../../core/events/roomEvent.ts';
 import type { Pdu } from '../../../../core/events/pdu.ts';
 import { OUTLIER_CONTEXT } from '../../../../core/state/eventContext.ts';
+
+/** A room created by alice, its latest event, and a signer for events of `signerServer`. */
+async function roomAtHead(t: TestContext, signerServer: string) {
+  const fx = openStorageFixture(t);
+  const roomId = await fx.createRoom('@alice:hs.test');
+  const { stores, persistence, stateController } = fx.storage;
+  const head = (await stores.events.getEvent((await stores.events.getLatestEventIdsInRoom(roomId))[0]!))!.event;
+  return { fx, roomId, stores, persistence, stateController, head, signer: { serverName: signerServer, signingKey: fx.dataDir.signingKey } };
+}
 
 test('creating a room persists its events, current state, extremities and memberships', async (t) => {
   const fx = openStorageFixture(t);
@@ -55,11 +64,7 @@ test('back-to-back persistEvents calls on one room each complete (no lost wake-u
 });
 
 test('events queued together are written in one batch, in order; duplicates keep their first position', async (t) => {
-  const fx = openStorageFixture(t);
-  const roomId = await fx.createRoom('@alice:hs.test');
-  const { stores, persistence, stateController } = fx.storage;
-  const head = (await stores.events.getEvent((await stores.events.getLatestEventIdsInRoom(roomId))[0]!))!.event;
-  const signer = { serverName: 'hs.test', signingKey: fx.dataDir.signingKey };
+  const { roomId, stores, persistence, stateController, head, signer } = await roomAtHead(t, 'hs.test');
   const a = buildEvent({ type: 'm.room.message', roomId, sender: '@alice:hs.test', content: { body: 'a' }, prevEvents: [head], authEventIds: head.authEventIds }, head.roomVersion, signer);
   const b = buildEvent({ type: 'm.room.message', roomId, sender: '@alice:hs.test', content: { body: 'b' }, prevEvents: [a], authEventIds: head.authEventIds }, head.roomVersion, signer);
   const ctxA = await stateController.computeContext(a);
@@ -96,11 +101,7 @@ test('events just persisted are cached as reading them back would give them', as
 });
 
 test('a remote event that arrives after its child does not become a forward extremity; state groups are remembered', async (t) => {
-  const fx = openStorageFixture(t);
-  const roomId = await fx.createRoom('@alice:hs.test');
-  const { stores, persistence, stateController } = fx.storage;
-  const head = (await stores.events.getEvent((await stores.events.getLatestEventIdsInRoom(roomId))[0]!))!.event;
-  const signer = { serverName: 'other.test', signingKey: fx.dataDir.signingKey };
+  const { roomId, stores, persistence, stateController, head, signer } = await roomAtHead(t, 'other.test');
   const parent = buildEvent({ type: 'm.room.message', roomId, sender: '@bob:other.test', content: { body: 'parent' }, prevEvents: [head], authEventIds: head.authEventIds }, head.roomVersion, signer);
   const child = buildEvent({ type: 'm.room.message', roomId, sender: '@bob:other.test', content: { body: 'child' }, prevEvents: [parent], authEventIds: head.authEventIds }, head.roomVersion, signer);
   const context = await stateController.computeContext(parent);
@@ -115,11 +116,7 @@ test('a remote event that arrives after its child does not become a forward extr
 });
 
 test('an outlier that later arrives in the DAG moves to a new stream position with its JSON, edges and state group', async (t) => {
-  const fx = openStorageFixture(t);
-  const roomId = await fx.createRoom('@alice:hs.test');
-  const { stores, persistence, stateController } = fx.storage;
-  const head = (await stores.events.getEvent((await stores.events.getLatestEventIdsInRoom(roomId))[0]!))!.event;
-  const signer = { serverName: 'other.test', signingKey: fx.dataDir.signingKey };
+  const { roomId, stores, persistence, stateController, head, signer } = await roomAtHead(t, 'other.test');
   const outlier = buildEvent({ type: 'm.room.message', roomId, sender: '@bob:other.test', content: { body: 'first an outlier' }, prevEvents: [head], authEventIds: head.authEventIds }, head.roomVersion, signer, { outlier: true });
   const first = await persistence!.persistEvent(outlier, OUTLIER_CONTEXT);
   assert.equal((await stores.events.getEvent(outlier.eventId))?.outlier, true);
