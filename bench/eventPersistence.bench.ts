@@ -77,7 +77,7 @@ const benchmark: Benchmark = async () => {
       `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, received_ts, state_group) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertJson = raw.prepare('INSERT INTO event_json (stream_ordering, event_id, room_id, room_version, internal_metadata, json) VALUES (?, ?, ?, ?, ?, ?)');
-    const insertEdge = raw.prepare('INSERT INTO event_edges (event_id, prev_event_id) VALUES (?, ?)');
+    const insertEdge = raw.prepare('INSERT INTO event_edges (stream_ordering, prev_event_id) VALUES (?, ?)');
     const insertAuth = raw.prepare('INSERT INTO event_auth (event_id, auth_id) VALUES (?, ?)');
     const clearExtremities = raw.prepare('DELETE FROM event_forward_extremities WHERE room_id = ?');
     const insertExtremity = raw.prepare('INSERT INTO event_forward_extremities (event_id, room_id) VALUES (?, ?)');
@@ -89,7 +89,7 @@ const benchmark: Benchmark = async () => {
             const e = events[j]!;
             insertEvent.run(j + 1, e.eventId, e.roomId, e.type, null, e.sender, e.depth, e.originServerTs, Date.now(), group);
             insertJson.run(j + 1, e.eventId, e.roomId, '11', '{}', jsons[j]);
-            for (const p of e.prevEventIds) insertEdge.run(e.eventId, p);
+            for (const p of e.prevEventIds) insertEdge.run(j + 1, p);
             for (const a of e.authEventIds) insertAuth.run(e.eventId, a);
           }
           clearExtremities.run(roomId);

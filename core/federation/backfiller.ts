@@ -26,7 +26,7 @@ export class Backfiller {
     return this.stores.db
       .prepare(
         `SELECT DISTINCT edges.prev_event_id FROM event_edges edges
-         JOIN events child ON child.event_id = edges.event_id
+         JOIN events child ON child.stream_ordering = edges.stream_ordering
          LEFT JOIN events prev ON prev.event_id = edges.prev_event_id
          WHERE child.room_id = ? AND (prev.event_id IS NULL OR prev.outlier = 1)
          ORDER BY child.depth ASC LIMIT ?`,

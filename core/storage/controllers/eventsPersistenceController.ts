@@ -276,8 +276,8 @@ export class EventsPersistenceController {
     return this.stores.db
       .prepare(
         `SELECT DISTINCT edges.prev_event_id FROM event_edges edges
-         JOIN events e ON e.event_id = edges.event_id
-         LEFT JOIN rejections r ON r.event_id = edges.event_id
+         JOIN events e ON e.stream_ordering = edges.stream_ordering
+         LEFT JOIN rejections r ON r.event_id = e.event_id
          WHERE edges.prev_event_id IN (SELECT value FROM json_each(?)) AND e.outlier = 0 AND e.soft_failed = 0 AND r.event_id IS NULL`,
       )
       .pluck()

@@ -2,7 +2,8 @@ import type { Migration } from '../engine/migrations.ts';
 
 /**
  * Fewer B-tree inserts per event. `event_auth` and `event_edges` become WITHOUT ROWID tables (their primary key
- * index is the table: one insert per row instead of two; a message writes three auth edges and a prev edge), and
+ * index is the table: one insert per row instead of two; a message writes three auth edges and a prev edge),
+ * `event_edges` keyed by the child event's stream ordering (appended to, like `events`), and
  * an event's state group moves into its `events` row, written with it, instead of a table keyed by event ID whose
  * every insert landed on a random page.
  */
@@ -20,12 +21,14 @@ export const m0017LeanerEventRows: Migration = {
       DROP TABLE event_auth;
       ALTER TABLE event_auth_new RENAME TO event_auth;
 
+      -- Keyed by the child's stream ordering: a new event's edges append instead of landing on a random page.
       CREATE TABLE event_edges_new (
-        event_id TEXT NOT NULL,
+        stream_ordering INTEGER NOT NULL,
         prev_event_id TEXT NOT NULL,
-        PRIMARY KEY (event_id, prev_event_id)
+        PRIMARY KEY (stream_ordering, prev_event_id)
       ) WITHOUT ROWID;
-      INSERT INTO event_edges_new (event_id, prev_event_id) SELECT event_id, prev_event_id FROM event_edges;
+      INSERT INTO event_edges_new (stream_ordering, prev_event_id)
+        SELECT e.stream_ordering, x.prev_event_id FROM event_edges x JOIN events e ON e.event_id = x.event_id;
       DROP TABLE event_edges;
       ALTER TABLE event_edges_new RENAME TO event_edges;
       CREATE INDEX event_edges_by_prev ON event_edges (prev_event_id);

@@ -100,7 +100,7 @@ test('after SIGKILL in the middle of a write storm, every returned event is on d
   const orphans = db.prepare('SELECT COUNT(*) FROM events e LEFT JOIN event_json j ON j.stream_ordering = e.stream_ordering WHERE j.event_id IS NULL').pluck().get();
   assert.equal(orphans, 0);
   const withoutEdges = db
-    .prepare("SELECT COUNT(*) FROM events e WHERE e.type = 'm.room.message' AND NOT EXISTS (SELECT 1 FROM event_edges x WHERE x.event_id = e.event_id)")
+    .prepare("SELECT COUNT(*) FROM events e WHERE e.type = 'm.room.message' AND NOT EXISTS (SELECT 1 FROM event_edges x WHERE x.stream_ordering = e.stream_ordering)")
     .pluck()
     .get();
   assert.equal(withoutEdges, 0);

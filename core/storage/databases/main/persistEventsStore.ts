@@ -85,7 +85,7 @@ export class PersistEventsStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertJson = db.prepare('INSERT INTO event_json (stream_ordering, event_id, room_id, room_version, internal_metadata, json) VALUES (?, ?, ?, ?, ?, ?)');
-    const insertEdge = db.prepare('INSERT OR IGNORE INTO event_edges (event_id, prev_event_id) VALUES (?, ?)');
+    const insertEdge = db.prepare('INSERT OR IGNORE INTO event_edges (stream_ordering, prev_event_id) VALUES (?, ?)');
     const insertAuth = db.prepare('INSERT OR IGNORE INTO event_auth (event_id, auth_id) VALUES (?, ?)');
     const insertStateEvent = db.prepare('INSERT OR IGNORE INTO state_events (event_id, room_id, type, state_key) VALUES (?, ?, ?, ?)');
     const insertMembership = db.prepare(
@@ -131,7 +131,7 @@ export class PersistEventsStore {
       );
       insertJson.run(streamOrdering, event.eventId, event.roomId, row.room_version, row.internal_metadata, row.json);
       for (const authId of event.authEventIds) insertAuth.run(event.eventId, authId);
-      if (!outlier) for (const prevId of event.prevEventIds) insertEdge.run(event.eventId, prevId);
+      if (!outlier) for (const prevId of event.prevEventIds) insertEdge.run(streamOrdering, prevId);
       if (rejected) insertRejection.run(event.eventId, context.rejectedReason, batch.now);
 
       if (event.type === 'm.room.create' && event.stateKey === '' && !rejected) {
@@ -180,8 +180,8 @@ export class PersistEventsStore {
       event.eventId,
     );
 
-    const insertEdge = db.prepare('INSERT OR IGNORE INTO event_edges (event_id, prev_event_id) VALUES (?, ?)');
-    for (const prevId of event.prevEventIds) insertEdge.run(event.eventId, prevId);
+    const insertEdge = db.prepare('INSERT OR IGNORE INTO event_edges (stream_ordering, prev_event_id) VALUES (?, ?)');
+    for (const prevId of event.prevEventIds) insertEdge.run(streamOrdering, prevId);
     db.prepare('UPDATE room_memberships SET event_stream_ordering = ? WHERE event_id = ?').run(streamOrdering, event.eventId);
     if (context.rejectedReason !== null) db.prepare('INSERT OR REPLACE INTO rejections (event_id, reason, last_check) VALUES (?, ?, ?)').run(event.eventId, context.rejectedReason, Date.now());
   }

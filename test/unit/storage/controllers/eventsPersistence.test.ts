@@ -131,7 +131,7 @@ test('an outlier that later arrives in the DAG moves to a new stream position wi
   assert.equal(stored?.streamOrdering, moved.streamOrdering);
   assert.equal(stored?.event.content.body, 'first an outlier');
   assert.equal(stores.db.prepare('SELECT count(*) FROM event_json WHERE event_id = ?').pluck().get(outlier.eventId), 1);
-  assert.equal(stores.db.prepare('SELECT count(*) FROM event_edges WHERE event_id = ?').pluck().get(outlier.eventId), 1);
+  assert.equal(stores.db.prepare('SELECT count(*) FROM event_edges WHERE stream_ordering = ?').pluck().get(moved.streamOrdering), 1);
   assert.equal(stores.stateGroups.getStateGroupsForEvents([outlier.eventId]).get(outlier.eventId), context.stateGroupAfter);
   assert.deepEqual(await stores.events.getLatestEventIdsInRoom(roomId), [outlier.eventId]);
 });
