@@ -78,7 +78,7 @@ const benchmark: Benchmark = async () => {
     );
     const insertJson = raw.prepare('INSERT INTO event_json (stream_ordering, event_id, room_id, room_version, internal_metadata, json) VALUES (?, ?, ?, ?, ?, ?)');
     const insertEdge = raw.prepare('INSERT INTO event_edges (stream_ordering, prev_event_id) VALUES (?, ?)');
-    const insertAuth = raw.prepare('INSERT INTO event_auth (event_id, auth_id) VALUES (?, ?)');
+    const insertAuth = raw.prepare('INSERT INTO event_auth (stream_ordering, auth_id) VALUES (?, ?)');
     const clearExtremities = raw.prepare('DELETE FROM event_forward_extremities WHERE room_id = ?');
     const insertExtremity = raw.prepare('INSERT INTO event_forward_extremities (event_id, room_id) VALUES (?, ?)');
     const jsons = events.map((e) => canonicalJson(e.toPduJson()));
@@ -90,7 +90,7 @@ const benchmark: Benchmark = async () => {
             insertEvent.run(j + 1, e.eventId, e.roomId, e.type, null, e.sender, e.depth, e.originServerTs, Date.now(), group);
             insertJson.run(j + 1, e.eventId, e.roomId, '11', '{}', jsons[j]);
             for (const p of e.prevEventIds) insertEdge.run(j + 1, p);
-            for (const a of e.authEventIds) insertAuth.run(e.eventId, a);
+            for (const a of e.authEventIds) insertAuth.run(j + 1, a);
           }
           clearExtremities.run(roomId);
           insertExtremity.run(events[Math.min(i + BATCH, EVENTS) - 1]!.eventId, roomId);

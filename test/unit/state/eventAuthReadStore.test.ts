@@ -26,10 +26,11 @@ test('§4 the seed graph stored as rows: every case through EventAuthReadStore',
     `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, received_ts)
      VALUES (?, ?, '!seed:hs.test', 'm.room.member', ?, '@u:hs.test', ?, 0, 0)`,
   );
-  const insertAuth = db.prepare('INSERT INTO event_auth (event_id, auth_id) VALUES (?, ?)');
+  // Auth edges are keyed by the event's stream ordering.
+  const insertAuth = db.prepare('INSERT INTO event_auth (stream_ordering, auth_id) SELECT stream_ordering, ? FROM events WHERE event_id = ?');
   db.transaction(() => {
     Object.entries(depths).forEach(([id, depth], i) => insertEvent.run(i + 1, id, `@${id}:hs.test`, depth));
-    for (const [id, authIds] of Object.entries(edges)) for (const authId of authIds) insertAuth.run(id, authId);
+    for (const [id, authIds] of Object.entries(edges)) for (const authId of authIds) insertAuth.run(authId, id);
   })();
   const store = new EventAuthReadStore(db);
 

@@ -2,7 +2,7 @@
  * The auth DAG as stored: `event_auth` edges and `events.depth`, read in batches for state resolution (it is the
  * AuthChainSource of core/state). One query per batch, the IDs passed as one JSON array through `json_each`, so
  * a batch of any size costs one statement. Served by the `events.event_id` unique index and the
- * `event_auth (event_id, auth_id)` primary key.
+ * `event_auth (stream_ordering, auth_id)` primary key, reached from event IDs through `events`.
  */
 import type { Database } from '../../engine/database.ts';
 import type { AuthChainSource, AuthEdges } from '../../../state/authChainSource.ts';
@@ -23,7 +23,7 @@ export class EventAuthReadStore implements AuthChainSource {
     const rows = this.db
       .prepare(
         `SELECT e.event_id, e.depth, a.auth_id
-         FROM events e LEFT JOIN event_auth a ON a.event_id = e.event_id
+         FROM events e LEFT JOIN event_auth a ON a.stream_ordering = e.stream_ordering
          WHERE e.event_id IN (SELECT value FROM json_each(?))`,
       )
       .all(JSON.stringify(eventIds)) as AuthEdgeRow[];
@@ -47,9 +47,10 @@ export class EventAuthReadStore implements AuthChainSource {
     const ids = this.db
       .prepare(
         `WITH RECURSIVE chain(event_id) AS (
-           SELECT a.auth_id FROM event_auth a WHERE a.event_id IN (SELECT value FROM json_each(?))
+           SELECT a.auth_id FROM events e JOIN event_auth a ON a.stream_ordering = e.stream_ordering
+           WHERE e.event_id IN (SELECT value FROM json_each(?))
            UNION
-           SELECT a.auth_id FROM event_auth a JOIN chain c ON a.event_id = c.event_id
+           SELECT a.auth_id FROM chain c JOIN events e ON e.event_id = c.event_id JOIN event_auth a ON a.stream_ordering = e.stream_ordering
          )
          SELECT event_id FROM chain`,
       )

@@ -86,7 +86,7 @@ export class PersistEventsStore {
     );
     const insertJson = db.prepare('INSERT INTO event_json (stream_ordering, event_id, room_id, room_version, internal_metadata, json) VALUES (?, ?, ?, ?, ?, ?)');
     const insertEdge = db.prepare('INSERT OR IGNORE INTO event_edges (stream_ordering, prev_event_id) VALUES (?, ?)');
-    const insertAuth = db.prepare('INSERT OR IGNORE INTO event_auth (event_id, auth_id) VALUES (?, ?)');
+    const insertAuth = db.prepare('INSERT OR IGNORE INTO event_auth (stream_ordering, auth_id) VALUES (?, ?)');
     const insertStateEvent = db.prepare('INSERT OR IGNORE INTO state_events (event_id, room_id, type, state_key) VALUES (?, ?, ?, ?)');
     const insertMembership = db.prepare(
       `INSERT OR IGNORE INTO room_memberships (event_id, user_id, sender, room_id, membership, display_name, avatar_url, event_stream_ordering)
@@ -130,7 +130,7 @@ export class PersistEventsStore {
         event.originServerTs, batch.now, row.outlier, row.soft_failed, batch.instanceName, context.stateGroupAfter,
       );
       insertJson.run(streamOrdering, event.eventId, event.roomId, row.room_version, row.internal_metadata, row.json);
-      for (const authId of event.authEventIds) insertAuth.run(event.eventId, authId);
+      for (const authId of event.authEventIds) insertAuth.run(streamOrdering, authId);
       if (!outlier) for (const prevId of event.prevEventIds) insertEdge.run(streamOrdering, prevId);
       if (rejected) insertRejection.run(event.eventId, context.rejectedReason, batch.now);
 
@@ -167,12 +167,10 @@ export class PersistEventsStore {
 
   private deOutlier(event: RoomEvent, context: EventContext, streamOrdering: number): void {
     const db = this.db;
-    // The JSON row moves with the event to its new stream ordering (its key).
-    db.prepare('UPDATE event_json SET internal_metadata = ?, stream_ordering = ? WHERE stream_ordering = (SELECT stream_ordering FROM events WHERE event_id = ?)').run(
-      JSON.stringify(storedMetadata(event)),
-      streamOrdering,
-      event.eventId,
-    );
+    // Its JSON and auth edges move with the event to its new stream ordering (their key).
+    const previous = db.prepare('SELECT stream_ordering FROM events WHERE event_id = ?').pluck().get(event.eventId) as number;
+    db.prepare('UPDATE event_json SET internal_metadata = ?, stream_ordering = ? WHERE stream_ordering = ?').run(JSON.stringify(storedMetadata(event)), streamOrdering, previous);
+    db.prepare('UPDATE event_auth SET stream_ordering = ? WHERE stream_ordering = ?').run(streamOrdering, previous);
     db.prepare('UPDATE events SET outlier = 0, soft_failed = ?, stream_ordering = ?, state_group = COALESCE(?, state_group) WHERE event_id = ?').run(
       event.internal.softFailed ? 1 : 0,
       streamOrdering,

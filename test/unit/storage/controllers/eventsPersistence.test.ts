@@ -6,6 +6,7 @@ import { buildEvent } from '../../../../core/events/eventBuilder.ts';
 import { RoomEvent } from '../../../../core/events/roomEvent.ts';
 import type { Pdu } from '../../../../core/events/pdu.ts';
 import { OUTLIER_CONTEXT } from '../../../../core/state/eventContext.ts';
+import { EventAuthReadStore } from '../../../../core/storage/databases/main/eventAuthReadStore.ts';
 
 /** A room created by alice, its latest event, and a signer for events of `signerServer`. */
 async function roomAtHead(t: TestContext, signerServer: string) {
@@ -132,6 +133,9 @@ test('an outlier that later arrives in the DAG moves to a new stream position wi
   assert.equal(stored?.event.content.body, 'first an outlier');
   assert.equal(stores.db.prepare('SELECT count(*) FROM event_json WHERE event_id = ?').pluck().get(outlier.eventId), 1);
   assert.equal(stores.db.prepare('SELECT count(*) FROM event_edges WHERE stream_ordering = ?').pluck().get(moved.streamOrdering), 1);
+  // Its auth edges moved with it: the auth DAG still reaches its auth events.
+  const authEdges = await new EventAuthReadStore(stores.db).getAuthEdges([outlier.eventId]);
+  assert.deepEqual(authEdges.get(outlier.eventId)?.authEventIds.slice().sort(), [...outlier.authEventIds].sort());
   assert.equal(stores.stateGroups.getStateGroupsForEvents([outlier.eventId]).get(outlier.eventId), context.stateGroupAfter);
   assert.deepEqual(await stores.events.getLatestEventIdsInRoom(roomId), [outlier.eventId]);
 });

@@ -87,7 +87,7 @@ test('migrations 16 to 18 keep every edge, state group, transaction ID and event
     INSERT INTO event_txn_id (event_id, room_id, user_id, device_id, txn_id, inserted_ts) VALUES ('$a', '!r', '@u', 'D', 't1', 5);
   `);
   applyMigrations(db, MAIN_MIGRATIONS);
-  assert.deepEqual(db.prepare('SELECT auth_id FROM event_auth WHERE event_id = ? ORDER BY auth_id').pluck().all('$a'), ['$create', '$pl']);
+  assert.deepEqual(db.prepare('SELECT a.auth_id FROM events e JOIN event_auth a ON a.stream_ordering = e.stream_ordering WHERE e.event_id = ? ORDER BY a.auth_id').pluck().all('$a'), ['$create', '$pl']);
   assert.deepEqual(db.prepare('SELECT e.event_id FROM event_edges x JOIN events e ON e.stream_ordering = x.stream_ordering WHERE x.prev_event_id = ?').pluck().all('$create'), ['$a']);
   assert.equal(db.prepare('SELECT state_group FROM events WHERE event_id = ?').pluck().get('$a'), 7);
   // Migration 18: the JSON row is found by the event's stream ordering.
