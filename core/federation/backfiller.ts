@@ -25,9 +25,9 @@ export class Backfiller {
   backwardExtremities(roomId: string): string[] {
     return this.stores.db
       .prepare(
-        `SELECT DISTINCT edges.prev_event_id FROM event_edges edges
-         JOIN events child ON child.stream_ordering = edges.stream_ordering
-         LEFT JOIN events prev ON prev.event_id = edges.prev_event_id
+        `SELECT DISTINCT w.prev_event_id FROM event_prev_waiting w
+         JOIN events child ON child.stream_ordering = w.stream_ordering
+         LEFT JOIN events prev ON prev.event_id = w.prev_event_id
          WHERE child.room_id = ? AND (prev.event_id IS NULL OR prev.outlier = 1)
          ORDER BY child.depth ASC LIMIT ?`,
       )

@@ -271,14 +271,17 @@ export class EventsPersistenceController {
     return this.resolver.resolve(roomId, roomVersion, states, loadEvents);
   }
 
-  /** Of `eventIds`, those that existing non-outlier, non-rejected events name as prev events. */
+  /**
+   * Of `eventIds`, those that existing non-outlier, non-rejected events name as prev events. Such a child was
+   * stored while its prev event was not in the DAG, so its edge is in `event_prev_waiting`.
+   */
   private eventsWithChildren(eventIds: readonly string[]): string[] {
     return this.stores.db
       .prepare(
-        `SELECT DISTINCT edges.prev_event_id FROM event_edges edges
-         JOIN events e ON e.stream_ordering = edges.stream_ordering
+        `SELECT DISTINCT w.prev_event_id FROM event_prev_waiting w
+         JOIN events e ON e.stream_ordering = w.stream_ordering
          LEFT JOIN rejections r ON r.event_id = e.event_id
-         WHERE edges.prev_event_id IN (SELECT value FROM json_each(?)) AND e.outlier = 0 AND e.soft_failed = 0 AND r.event_id IS NULL`,
+         WHERE w.prev_event_id IN (SELECT value FROM json_each(?)) AND e.outlier = 0 AND e.soft_failed = 0 AND r.event_id IS NULL`,
       )
       .pluck()
       .all(JSON.stringify(eventIds)) as string[];

@@ -32,7 +32,7 @@ export const m0017LeanerEventRows: Migration = {
         SELECT e.stream_ordering, x.prev_event_id FROM event_edges x JOIN events e ON e.event_id = x.event_id;
       DROP TABLE event_edges;
       ALTER TABLE event_edges_new RENAME TO event_edges;
-      CREATE INDEX event_edges_by_prev ON event_edges (prev_event_id);
+      -- No index by prev event any more: migration 19 keeps the few edges whose prev event is missing instead.
 
       -- The state after the event (null for outliers and rejected events that have none).
       ALTER TABLE events ADD COLUMN state_group INTEGER;

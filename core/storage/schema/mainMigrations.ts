@@ -18,5 +18,6 @@ import { m0015AccountModeration } from './m0015_account_moderation.ts';
 import { m0016LeanerEventIndexes } from './m0016_leaner_event_indexes.ts';
 import { m0017LeanerEventRows } from './m0017_leaner_event_rows.ts';
 import { m0018EventJsonByStreamOrdering } from './m0018_event_json_by_stream_ordering.ts';
+import { m0019PrevEventsWaiting } from './m0019_prev_events_waiting.ts';
 
-export const MAIN_MIGRATIONS: readonly Migration[] = [m0001Accounts, m0002EventsAndState, m0003DeviceLists, m0004Sync, m0005Push, m0006Rooms, m0007E2ee, m0008Federation, m0009Media, m0010EventRelationsAndSearch, m0011PushersAndReports, m0012RefreshTokens, m0013OpenIdTokens, m0014ProfileFields, m0015AccountModeration, m0016LeanerEventIndexes, m0017LeanerEventRows, m0018EventJsonByStreamOrdering];
+export const MAIN_MIGRATIONS: readonly Migration[] = [m0001Accounts, m0002EventsAndState, m0003DeviceLists, m0004Sync, m0005Push, m0006Rooms, m0007E2ee, m0008Federation, m0009Media, m0010EventRelationsAndSearch, m0011PushersAndReports, m0012RefreshTokens, m0013OpenIdTokens, m0014ProfileFields, m0015AccountModeration, m0016LeanerEventIndexes, m0017LeanerEventRows, m0018EventJsonByStreamOrdering, m0019PrevEventsWaiting];

@@ -17,6 +17,8 @@ export interface EventToPersist {
   readonly event: RoomEvent;
   readonly context: EventContext;
   readonly streamOrdering: number;
+  /** Fresh from this server's event builder: its prev events are our forward extremities, all in the DAG. */
+  readonly builtHere?: boolean;
 }
 
 /** How current state changes with a batch (computed by the persistence controller). */
@@ -85,7 +87,6 @@ export class PersistEventsStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertJson = db.prepare('INSERT INTO event_json (stream_ordering, event_id, room_id, room_version, internal_metadata, json) VALUES (?, ?, ?, ?, ?, ?)');
-    const insertEdge = db.prepare('INSERT OR IGNORE INTO event_edges (stream_ordering, prev_event_id) VALUES (?, ?)');
     const insertAuth = db.prepare('INSERT OR IGNORE INTO event_auth (stream_ordering, auth_id) VALUES (?, ?)');
     const insertStateEvent = db.prepare('INSERT OR IGNORE INTO state_events (event_id, room_id, type, state_key) VALUES (?, ?, ?, ?)');
     const insertMembership = db.prepare(
@@ -99,7 +100,7 @@ export class PersistEventsStore {
     );
     const insertRoom = db.prepare('INSERT OR IGNORE INTO rooms (room_id, room_version, creator) VALUES (?, ?, ?)');
 
-    for (const { event, context, streamOrdering } of batch.events) {
+    for (const { event, context, streamOrdering, builtHere } of batch.events) {
       const outlier = event.internal.outlier === true;
       const rejected = context.rejectedReason !== null;
       const existing = storedOutlier.get(event.eventId) as number | undefined;
@@ -131,7 +132,7 @@ export class PersistEventsStore {
       );
       insertJson.run(streamOrdering, event.eventId, event.roomId, row.room_version, row.internal_metadata, row.json);
       for (const authId of event.authEventIds) insertAuth.run(streamOrdering, authId);
-      if (!outlier) for (const prevId of event.prevEventIds) insertEdge.run(streamOrdering, prevId);
+      if (!outlier) this.writeEdges(event, streamOrdering, builtHere === true);
       if (rejected) insertRejection.run(event.eventId, context.rejectedReason, batch.now);
 
       if (event.type === 'm.room.create' && event.stateKey === '' && !rejected) {
@@ -178,10 +179,25 @@ export class PersistEventsStore {
       event.eventId,
     );
 
-    const insertEdge = db.prepare('INSERT OR IGNORE INTO event_edges (stream_ordering, prev_event_id) VALUES (?, ?)');
-    for (const prevId of event.prevEventIds) insertEdge.run(streamOrdering, prevId);
+    this.writeEdges(event, streamOrdering, false);
     db.prepare('UPDATE room_memberships SET event_stream_ordering = ? WHERE event_id = ?').run(streamOrdering, event.eventId);
     if (context.rejectedReason !== null) db.prepare('INSERT OR REPLACE INTO rejections (event_id, reason, last_check) VALUES (?, ?, ?)').run(event.eventId, context.rejectedReason, Date.now());
+  }
+
+  /**
+   * The prev edges of an event entering the DAG, and `event_prev_waiting` kept to the edges whose prev event is not
+   * in the DAG: one row per such prev, and none left for this event, which is now there.
+   */
+  private writeEdges(event: RoomEvent, streamOrdering: number, builtHere: boolean): void {
+    const db = this.db;
+    const insertEdge = db.prepare('INSERT OR IGNORE INTO event_edges (stream_ordering, prev_event_id) VALUES (?, ?)');
+    for (const prevId of event.prevEventIds) insertEdge.run(streamOrdering, prevId);
+    // An event built here follows our forward extremities, and nobody knew its ID to build on it.
+    if (builtHere) return;
+    const prevOutlier = db.prepare('SELECT outlier FROM events WHERE event_id = ?').pluck();
+    const wait = db.prepare('INSERT OR IGNORE INTO event_prev_waiting (prev_event_id, stream_ordering) VALUES (?, ?)');
+    for (const prevId of event.prevEventIds) if (prevOutlier.get(prevId) !== 0) wait.run(prevId, streamOrdering);
+    db.prepare('DELETE FROM event_prev_waiting WHERE prev_event_id = ?').run(event.eventId);
   }
 
   private replaceForwardExtremities(roomId: string, eventIds: readonly string[]): void {

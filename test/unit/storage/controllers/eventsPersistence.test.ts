@@ -108,8 +108,11 @@ test('a remote event that arrives after its child does not become a forward extr
   const context = await stateController.computeContext(parent);
   await persistence!.persistEvent(child, context);
   assert.deepEqual(await stores.events.getLatestEventIdsInRoom(roomId), [child.eventId].concat(head.eventId).sort(), 'the parent is missing: the head stays');
+  const waiting = () => stores.db.prepare('SELECT prev_event_id FROM event_prev_waiting').pluck().all();
+  assert.deepEqual(waiting(), [parent.eventId], 'the child waits for its missing prev event');
   await persistence!.persistEvent(parent, context);
   assert.deepEqual(await stores.events.getLatestEventIdsInRoom(roomId), [child.eventId], 'the parent already has a child');
+  assert.deepEqual(waiting(), [], 'nothing waits once the parent is in the DAG');
   const fromDb = stores.db.prepare('SELECT event_id, state_group FROM events WHERE event_id IN (?, ?) AND state_group IS NOT NULL').all(parent.eventId, child.eventId) as { event_id: string; state_group: number }[];
   assert.deepEqual(stores.stateGroups.getStateGroupsForEvents([parent.eventId, child.eventId]), new Map(fromDb.map((r) => [r.event_id, r.state_group])));
   assert.deepEqual(stores.events.storedPositions([parent.eventId, 'missing']).has('missing'), false);

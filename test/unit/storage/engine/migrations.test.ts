@@ -73,7 +73,7 @@ test('the real migration list applies cleanly to a fresh database', (t) => {
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
 });
 
-test('migrations 16 to 18 keep every edge, state group, transaction ID and event JSON; edge tables become WITHOUT ROWID', (t) => {
+test('migrations 16 to 19 keep every edge, state group, transaction ID and event JSON; edge tables become WITHOUT ROWID', (t) => {
   const db = openDatabase(join(tempDir(t), 'x.db'));
   t.after(() => db.close());
   applyMigrations(db, MAIN_MIGRATIONS.filter((m) => m.version <= 15));
@@ -102,6 +102,8 @@ test('migrations 16 to 18 keep every edge, state group, transaction ID and event
     assert.match(db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(table) as string, /WITHOUT ROWID/, table);
   }
   const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
-  assert.ok(indexes.includes('event_edges_by_prev'));
+  assert.ok(!indexes.includes('event_edges_by_prev'));
+  // Migration 19: the edge to an event we do not hold is kept by prev event.
+  assert.deepEqual(db.prepare('SELECT prev_event_id, stream_ordering FROM event_prev_waiting').all(), [{ prev_event_id: '$create', stream_ordering: 1 }]);
   for (const dropped of ['event_auth_by_auth', 'event_txn_id_by_event', 'event_to_state_groups_by_group', 'event_search_entries_by_event']) assert.ok(!indexes.includes(dropped), dropped);
 });
