@@ -129,12 +129,8 @@ export class GroupCommitter {
         if (outcome.ok) item.resolve(outcome.value);
         else item.reject(outcome.error);
       });
-    if (this.commitSync === null) {
-      settle(false);
-      settle(true);
-      return;
-    }
     settle(false);
+    if (this.commitSync === null) return settle(true);
     if (!batch.some((item) => item.awaitsSync)) return;
     this.commitSync.sync().then(
       () => settle(true),

@@ -1,3 +1,4 @@
+import type { Database } from '../engine/database.ts';
 import type { Migration } from '../engine/migrations.ts';
 
 /**
@@ -12,28 +13,10 @@ export const m0017LeanerEventRows: Migration = {
   version: 17,
   name: 'leaner_event_rows',
   up(db) {
+    rekeyByStreamOrdering(db, 'event_auth', 'auth_id');
+    // No index by prev event any more: migration 19 keeps the few edges whose prev event is missing instead.
+    rekeyByStreamOrdering(db, 'event_edges', 'prev_event_id');
     db.exec(`
-      CREATE TABLE event_auth_new (
-        stream_ordering INTEGER NOT NULL,
-        auth_id TEXT NOT NULL,
-        PRIMARY KEY (stream_ordering, auth_id)
-      ) WITHOUT ROWID;
-      INSERT INTO event_auth_new (stream_ordering, auth_id)
-        SELECT e.stream_ordering, a.auth_id FROM event_auth a JOIN events e ON e.event_id = a.event_id;
-      DROP TABLE event_auth;
-      ALTER TABLE event_auth_new RENAME TO event_auth;
-
-      CREATE TABLE event_edges_new (
-        stream_ordering INTEGER NOT NULL,
-        prev_event_id TEXT NOT NULL,
-        PRIMARY KEY (stream_ordering, prev_event_id)
-      ) WITHOUT ROWID;
-      INSERT INTO event_edges_new (stream_ordering, prev_event_id)
-        SELECT e.stream_ordering, x.prev_event_id FROM event_edges x JOIN events e ON e.event_id = x.event_id;
-      DROP TABLE event_edges;
-      ALTER TABLE event_edges_new RENAME TO event_edges;
-      -- No index by prev event any more: migration 19 keeps the few edges whose prev event is missing instead.
-
       -- The state after the event (null for outliers and rejected events that have none).
       ALTER TABLE events ADD COLUMN state_group INTEGER;
       UPDATE events SET state_group = (SELECT g.state_group FROM event_to_state_groups g WHERE g.event_id = events.event_id);
@@ -41,3 +24,21 @@ export const m0017LeanerEventRows: Migration = {
     `);
   },
 };
+
+/**
+ * Rebuilds an `(event_id, <column>)` edge table as a WITHOUT ROWID table keyed by `(stream_ordering, <column>)`,
+ * the event's position taken from `events`.
+ */
+function rekeyByStreamOrdering(db: Database, table: 'event_auth' | 'event_edges', column: 'auth_id' | 'prev_event_id'): void {
+  db.exec(`
+    CREATE TABLE ${table}_new (
+      stream_ordering INTEGER NOT NULL,
+      ${column} TEXT NOT NULL,
+      PRIMARY KEY (stream_ordering, ${column})
+    ) WITHOUT ROWID;
+    INSERT INTO ${table}_new (stream_ordering, ${column})
+      SELECT e.stream_ordering, x.${column} FROM ${table} x JOIN events e ON e.event_id = x.event_id;
+    DROP TABLE ${table};
+    ALTER TABLE ${table}_new RENAME TO ${table};
+  `);
+}

@@ -81,7 +81,6 @@ export class PersistEventsStore {
   private write(batch: PersistBatch): StoredEventRow[] {
     const db = this.db;
     const written: StoredEventRow[] = [];
-    const storedOutlier = db.prepare('SELECT outlier FROM events WHERE event_id = ?').pluck();
     const insertEvent = db.prepare(
       `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, received_ts, outlier, soft_failed, instance_name, state_group)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -103,7 +102,7 @@ export class PersistEventsStore {
     for (const { event, context, streamOrdering, builtHere } of batch.events) {
       const outlier = event.internal.outlier === true;
       const rejected = context.rejectedReason !== null;
-      const existing = storedOutlier.get(event.eventId) as number | undefined;
+      const existing = this.storedOutlierFlag(event.eventId);
       if (existing !== undefined) {
         // An event first stored outside the DAG (fetched as auth or state) now arrives in it: move it into the
         // timeline at its new position, with its edges and state.
@@ -194,10 +193,14 @@ export class PersistEventsStore {
     for (const prevId of event.prevEventIds) insertEdge.run(streamOrdering, prevId);
     // An event built here follows our forward extremities, and nobody knew its ID to build on it.
     if (builtHere) return;
-    const prevOutlier = db.prepare('SELECT outlier FROM events WHERE event_id = ?').pluck();
     const wait = db.prepare('INSERT OR IGNORE INTO event_prev_waiting (prev_event_id, stream_ordering) VALUES (?, ?)');
-    for (const prevId of event.prevEventIds) if (prevOutlier.get(prevId) !== 0) wait.run(prevId, streamOrdering);
+    for (const prevId of event.prevEventIds) if (this.storedOutlierFlag(prevId) !== 0) wait.run(prevId, streamOrdering);
     db.prepare('DELETE FROM event_prev_waiting WHERE prev_event_id = ?').run(event.eventId);
+  }
+
+  /** 1 for an outlier, 0 for an event in the DAG, undefined when not stored. */
+  private storedOutlierFlag(eventId: string): number | undefined {
+    return this.db.prepare('SELECT outlier FROM events WHERE event_id = ?').pluck().get(eventId) as number | undefined;
   }
 
   private replaceForwardExtremities(roomId: string, eventIds: readonly string[]): void {

@@ -3,23 +3,28 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openDatabase, type Database } from '../../../../core/storage/engine/database.ts';
 import { GroupCommitter } from '../../../../core/storage/engine/groupCommit.ts';
+import type { CommitSync } from '../../../../core/storage/engine/walFileSync.ts';
 import { tempDir } from '../../../support/tempDir.ts';
 
 /** A delay no test waits for: a deferred write that commits at all was carried by something else. */
 const NEVER = 3_600_000;
 
-function openLog(t: { after(fn: () => void): void }): { db: Database; committer: GroupCommitter; rows: () => string[] } {
+/** A log table and a committer over it (with `commitSync` replacing the WAL fsync when given). */
+function openLog(
+  t: { after(fn: () => void): void },
+  options: { commitSync?: CommitSync } = {},
+): { db: Database; committer: GroupCommitter; rows: () => string[]; insert: (what: string) => () => unknown } {
   const db = openDatabase(join(tempDir(t), 'x.db'));
   t.after(() => db.close());
   db.exec('CREATE TABLE log (what TEXT NOT NULL)');
-  const committer = new GroupCommitter(db);
+  const committer = new GroupCommitter(db, options);
   const rows = () => (db.prepare('SELECT what FROM log ORDER BY rowid').pluck().all() as string[]);
-  return { db, committer, rows };
+  const insert = (what: string) => () => db.prepare('INSERT INTO log (what) VALUES (?)').run(what);
+  return { db, committer, rows, insert };
 }
 
 test('writes submitted together share one transaction; a failing write rolls back alone', async (t) => {
-  const { db, committer, rows } = openLog(t);
-  const insert = (what: string) => () => db.prepare('INSERT INTO log (what) VALUES (?)').run(what);
+  const { committer, rows, insert } = openLog(t);
   const results = await Promise.allSettled([
     committer.write(insert('a')),
     committer.write(() => {
@@ -48,8 +53,7 @@ test('a deferred write rides along with the next write, in its transaction', asy
 });
 
 test('hurry commits waiting deferred writes; the delay commits them when nothing else does', async (t) => {
-  const { db, committer, rows } = openLog(t);
-  const insert = (what: string) => () => db.prepare('INSERT INTO log (what) VALUES (?)').run(what);
+  const { committer, rows, insert } = openLog(t);
   const hurried = committer.writeDeferred(insert('hurried'), NEVER);
   committer.hurry();
   await hurried;
@@ -70,17 +74,13 @@ function manualSync() {
 }
 
 test('writers hear back only once the commit sync finished; a failed sync fails every write of the group', async (t) => {
-  const db = openDatabase(join(tempDir(t), 'x.db'));
-  t.after(() => db.close());
-  db.exec('CREATE TABLE log (what TEXT NOT NULL)');
   const sync = manualSync();
-  const committer = new GroupCommitter(db, { commitSync: sync });
-  const insert = (what: string) => () => db.prepare('INSERT INTO log (what) VALUES (?)').run(what);
+  const { committer, rows, insert } = openLog(t, { commitSync: sync });
 
   let done = false;
   const written = committer.write(insert('a')).then(() => (done = true));
   while (sync.waiting.length === 0) await new Promise((resolve) => setImmediate(resolve));
-  assert.deepEqual(db.prepare('SELECT what FROM log').pluck().all(), ['a'], 'committed');
+  assert.deepEqual(rows(), ['a'], 'committed');
   await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(done, false, 'not acknowledged before the sync');
   sync.waiting[0]!.resolve();
@@ -93,23 +93,16 @@ test('writers hear back only once the commit sync finished; a failed sync fails 
 });
 
 test('on a WAL file opened with full sync, group commits sync off the event loop and other writes keep FULL', async (t) => {
-  const db = openDatabase(join(tempDir(t), 'x.db'));
-  t.after(() => db.close());
-  db.exec('CREATE TABLE log (what TEXT NOT NULL)');
-  const committer = new GroupCommitter(db);
-  await Promise.all([1, 2, 3].map((i) => committer.write(() => db.prepare('INSERT INTO log (what) VALUES (?)').run(`w${i}`))));
+  const { db, committer, rows, insert } = openLog(t);
+  await Promise.all([1, 2, 3].map((i) => committer.write(insert(`w${i}`))));
   assert.equal(db.pragma('synchronous', { simple: true }), 2, 'FULL again after the group commit');
-  assert.equal(db.prepare('SELECT count(*) FROM log').pluck().get(), 3);
+  assert.equal(rows().length, 3);
   assert.deepEqual(committer.stats, { transactions: 1, writes: 3 });
 });
 
 test('a deferred write resolves at the commit, without waiting for the sync; a transaction of deferred writes alone syncs nothing', async (t) => {
-  const db = openDatabase(join(tempDir(t), 'x.db'));
-  t.after(() => db.close());
-  db.exec('CREATE TABLE log (what TEXT NOT NULL)');
   const sync = manualSync();
-  const committer = new GroupCommitter(db, { commitSync: sync });
-  const insert = (what: string) => () => db.prepare('INSERT INTO log (what) VALUES (?)').run(what);
+  const { committer, insert } = openLog(t, { commitSync: sync });
   let eagerDone = false;
   const eager = committer.write(insert('eager')).then(() => (eagerDone = true));
   await committer.writeDeferred(insert('bookkeeping'), NEVER);
