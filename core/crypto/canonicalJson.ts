@@ -28,8 +28,15 @@ export interface CanonicalJsonOptions {
 
 /** Returns the canonical JSON text of `value`. Throws CanonicalJsonError for floats, out-of-range integers, or non-JSON values. */
 export function canonicalJson(value: unknown, options: CanonicalJsonOptions = {}): string {
+  const lenient = options.lenientNumbers === true;
   try {
-    return encode(value, options.lenientNumbers === true);
+    return encodeFast(value, lenient);
+  } catch (e) {
+    if (!(e instanceof InvalidValue)) throw e;
+  }
+  // Invalid somewhere: encode again, this time collecting where (the fast path tracks nothing).
+  try {
+    return encode(value, lenient);
   } catch (e) {
     if (e instanceof InvalidValue) throw new CanonicalJsonError(`${describe(e.path())} ${e.problem}`);
     throw e;
@@ -68,7 +75,28 @@ class InvalidValue extends Error {
   }
 }
 
-function encode(value: unknown, lenient: boolean): string {
+/** The encoder every event is hashed and signed with: the same output as `encode`, without path tracking. */
+function encodeFast(value: unknown, lenient: boolean): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object' && value !== null) {
+    if (Array.isArray(value)) {
+      let out = '[';
+      for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + encodeFast(value[i], lenient);
+      return out + ']';
+    }
+    const record = value as Record<string, unknown>;
+    const keys = sortedKeys(record);
+    let out = '{';
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      out += (i === 0 ? '' : ',') + JSON.stringify(key) + ':' + encodeFast(record[key], lenient);
+    }
+    return out + '}';
+  }
+  return encodeScalar(value, lenient);
+}
+
+function encodeScalar(value: unknown, lenient: boolean): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
@@ -82,18 +110,21 @@ function encode(value: unknown, lenient: boolean): string {
       if (Math.abs(value) > MAX_SAFE_CANONICAL_INT) throw new InvalidValue('is outside the canonical integer range');
       // -0 must print as 0.
       return value === 0 ? '0' : String(value);
-    case 'object': {
-      if (Array.isArray(value)) {
-        return '[' + value.map((item, i) => encodeWithin(item, i, lenient)).join(',') + ']';
-      }
-      const record = value as Record<string, unknown>;
-      const keys = sortedKeys(record);
-      const parts = keys.map((k) => JSON.stringify(k) + ':' + encodeWithin(record[k], k, lenient));
-      return '{' + parts.join(',') + '}';
-    }
     default:
       throw new InvalidValue('is not a JSON value');
   }
+}
+
+/** The slow path, run only for a value already found invalid: records where the invalid value sits. */
+function encode(value: unknown, lenient: boolean): string {
+  if (typeof value !== 'object' || value === null) return encodeScalar(value, lenient);
+  if (Array.isArray(value)) {
+    return '[' + value.map((item, i) => encodeWithin(item, i, lenient)).join(',') + ']';
+  }
+  const record = value as Record<string, unknown>;
+  const keys = sortedKeys(record);
+  const parts = keys.map((k) => JSON.stringify(k) + ':' + encodeWithin(record[k], k, lenient));
+  return '{' + parts.join(',') + '}';
 }
 
 function encodeWithin(value: unknown, segment: string | number, lenient: boolean): string {
@@ -108,10 +139,18 @@ function encodeWithin(value: unknown, segment: string | number, lenient: boolean
 const SURROGATE = /[\uD800-\uDFFF]/;
 
 function sortedKeys(record: Record<string, unknown>): string[] {
-  const keys = Object.keys(record).filter((k) => record[k] !== undefined);
+  let keys = Object.keys(record);
+  let astral = false;
+  for (let i = 0; i < keys.length; i++) {
+    if (record[keys[i]!] === undefined) {
+      keys = keys.filter((k) => record[k] !== undefined);
+      break;
+    }
+  }
+  for (let i = 0; i < keys.length && !astral; i++) astral = SURROGATE.test(keys[i]!);
   // The default sort compares UTF-16 code units; canonical order is by code point. The two differ only when
   // a key holds an astral character (a surrogate pair), so pay for the slow comparison only then.
-  return keys.some((k) => SURROGATE.test(k)) ? keys.sort(compareCodePoints) : keys.sort();
+  return astral ? keys.sort(compareCodePoints) : keys.sort();
 }
 
 function describe(path: string): string {

@@ -362,6 +362,12 @@ export class EventsPersistenceController {
     this.invalidations.applyLocally(pending);
     // Prefill what the next send in this room reads first (§7): its prev events, forward extremities and state.
     this.stores.events.prefillWritten(written);
+    const sent = batch.flatMap(({ event }) =>
+      event.internal.txnId !== undefined && event.internal.deviceId !== undefined
+        ? [{ roomId: event.roomId, userId: event.sender, deviceId: event.internal.deviceId, txnId: event.internal.txnId, eventId: event.eventId }]
+        : [],
+    );
+    if (sent.length > 0) this.stores.events.txnIds.remember(sent);
     this.stores.stateGroups.rememberEventGroups(batch.flatMap(({ event, context }) => (context.stateGroupAfter === null ? [] : [[event.eventId, context.stateGroupAfter] as const])));
     if (plan.forwardExtremities !== null) this.stores.events.getLatestEventIdsInRoom.prefill([roomId], [...plan.forwardExtremities]);
     if (plan.newState !== null) this.stores.roomState.getCurrentStateIds.prefill([roomId], plan.newState);

@@ -19,5 +19,6 @@ import { m0016LeanerEventIndexes } from './m0016_leaner_event_indexes.ts';
 import { m0017LeanerEventRows } from './m0017_leaner_event_rows.ts';
 import { m0018EventJsonByStreamOrdering } from './m0018_event_json_by_stream_ordering.ts';
 import { m0019PrevEventsWaiting } from './m0019_prev_events_waiting.ts';
+import { m0020AppendOnlySendRows } from './m0020_append_only_send_rows.ts';
 
-export const MAIN_MIGRATIONS: readonly Migration[] = [m0001Accounts, m0002EventsAndState, m0003DeviceLists, m0004Sync, m0005Push, m0006Rooms, m0007E2ee, m0008Federation, m0009Media, m0010EventRelationsAndSearch, m0011PushersAndReports, m0012RefreshTokens, m0013OpenIdTokens, m0014ProfileFields, m0015AccountModeration, m0016LeanerEventIndexes, m0017LeanerEventRows, m0018EventJsonByStreamOrdering, m0019PrevEventsWaiting];
+export const MAIN_MIGRATIONS: readonly Migration[] = [m0001Accounts, m0002EventsAndState, m0003DeviceLists, m0004Sync, m0005Push, m0006Rooms, m0007E2ee, m0008Federation, m0009Media, m0010EventRelationsAndSearch, m0011PushersAndReports, m0012RefreshTokens, m0013OpenIdTokens, m0014ProfileFields, m0015AccountModeration, m0016LeanerEventIndexes, m0017LeanerEventRows, m0018EventJsonByStreamOrdering, m0019PrevEventsWaiting, m0020AppendOnlySendRows];

@@ -25,23 +25,29 @@ export function relationOf(content: JsonObject): EventRelation | null {
   return { relType, eventId, key: relType === 'm.annotation' && typeof key === 'string' ? key : null };
 }
 
-/** The texts of an event that /search indexes, by key (`content.body`, `content.name`, `content.topic`). */
-export function searchableTexts(event: RoomEvent): [key: string, text: string][] {
+/**
+ * The text of an event that /search indexes, with its key (`content.body` of a message, `content.name`,
+ * `content.topic`): at most one per event, which lets the search rows be keyed by the event's stream ordering.
+ */
+export function searchableText(event: RoomEvent): { readonly key: string; readonly text: string } | null {
   const field = event.type === 'm.room.message' ? 'body' : event.type === 'm.room.name' ? 'name' : event.type === 'm.room.topic' ? 'topic' : null;
-  if (field === null) return [];
+  if (field === null) return null;
   const value = event.content[field];
-  return typeof value === 'string' && value !== '' ? [[`content.${field}`, value]] : [];
+  return typeof value === 'string' && value !== '' ? { key: `content.${field}`, text: value } : null;
 }
 
 export class EventContentIndexWriter {
   constructor(private readonly db: Database) {}
 
-  /** Indexes a timeline event (callers skip outliers, rejected and soft-failed events). */
-  index(event: RoomEvent, streamOrdering: number): void {
+  /**
+   * Indexes a timeline event (callers skip outliers, rejected and soft-failed events). `newId`: the event was just
+   * built here, so no redaction stored before it can name it.
+   */
+  index(event: RoomEvent, streamOrdering: number, options: { readonly newId?: boolean } = {}): void {
     const db = this.db;
     if (event.type === 'm.room.redaction' && event.redacts !== null) this.removeIfRedacted(event.redacts, event);
     // A redaction received before its target already applies.
-    if (this.hasApplyingRedaction(event)) return;
+    if (options.newId !== true && this.hasApplyingRedaction(event)) return;
     const relation = relationOf(event.content);
     if (relation && relation.eventId !== event.eventId) {
       db.prepare(
@@ -49,11 +55,13 @@ export class EventContentIndexWriter {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(event.eventId, relation.eventId, relation.relType, relation.key, event.roomId, event.sender, event.type, streamOrdering, event.originServerTs);
     }
-    for (const [key, text] of searchableTexts(event)) {
-      const id = db
-        .prepare('INSERT INTO event_search_entries (event_id, room_id, key, sender, stream_ordering, origin_server_ts) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(event.eventId, event.roomId, key, event.sender, streamOrdering, event.originServerTs).lastInsertRowid;
-      db.prepare('INSERT INTO event_search (rowid, value) VALUES (?, ?)').run(id, text);
+    const searchable = searchableText(event);
+    if (searchable !== null) {
+      // Keyed by stream ordering, so a new message's row appends (and an event indexed twice keeps one row).
+      const inserted = db
+        .prepare('INSERT OR IGNORE INTO event_search_entries (stream_ordering, event_id, room_id, key, sender, origin_server_ts) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(streamOrdering, event.eventId, event.roomId, searchable.key, event.sender, event.originServerTs).changes;
+      if (inserted === 1) db.prepare('INSERT INTO event_search (rowid, value) VALUES (?, ?)').run(streamOrdering, searchable.text);
     }
   }
 
@@ -62,7 +70,7 @@ export class EventContentIndexWriter {
       | { sender: string; room_id: string; stream_ordering: number }
       | undefined;
     if (!target || target.room_id !== redaction.roomId || !redactionApplies(redaction, target.sender)) return;
-    this.remove(targetId, target.room_id, target.stream_ordering);
+    this.remove(targetId, target.stream_ordering);
   }
 
   private hasApplyingRedaction(event: RoomEvent): boolean {
@@ -80,17 +88,11 @@ export class EventContentIndexWriter {
     });
   }
 
-  /** Search rows are found by room and stream ordering (the index every search uses), then by event ID. */
-  private remove(eventId: string, roomId: string, streamOrdering: number): void {
+  /** The search row is keyed by the event's stream ordering (checked against its event ID). */
+  private remove(eventId: string, streamOrdering: number): void {
     this.db.prepare('DELETE FROM event_relations WHERE event_id = ?').run(eventId);
-    const ids = this.db
-      .prepare('SELECT id FROM event_search_entries WHERE room_id = ? AND stream_ordering = ? AND event_id = ?')
-      .pluck()
-      .all(roomId, streamOrdering, eventId) as number[];
-    for (const id of ids) {
-      this.db.prepare('DELETE FROM event_search WHERE rowid = ?').run(id);
-      this.db.prepare('DELETE FROM event_search_entries WHERE id = ?').run(id);
-    }
+    const removed = this.db.prepare('DELETE FROM event_search_entries WHERE stream_ordering = ? AND event_id = ?').run(streamOrdering, eventId).changes;
+    if (removed === 1) this.db.prepare('DELETE FROM event_search WHERE rowid = ?').run(streamOrdering);
   }
 }
 

@@ -52,7 +52,7 @@ export class EventSearchReadStore {
     const rows = this.db
       .prepare(
         `SELECT m.event_id, m.room_id, m.key, m.stream_ordering, s.rank
-         FROM event_search s JOIN event_search_entries m ON m.id = s.rowid
+         FROM event_search s JOIN event_search_entries m ON m.stream_ordering = s.rowid
          WHERE event_search MATCH @match AND m.room_id IN (SELECT value FROM json_each(@rooms)) AND m.key IN (SELECT value FROM json_each(@keys)) ${bound}
          ORDER BY ${order} LIMIT @limit OFFSET @offset`,
       )
@@ -76,7 +76,7 @@ export class EventSearchReadStore {
     }
     return this.db
       .prepare(
-        `SELECT COUNT(*) FROM event_search s JOIN event_search_entries m ON m.id = s.rowid
+        `SELECT COUNT(*) FROM event_search s JOIN event_search_entries m ON m.stream_ordering = s.rowid
          WHERE event_search MATCH @match AND m.room_id IN (SELECT value FROM json_each(@rooms)) AND m.key IN (SELECT value FROM json_each(@keys))${bySender}`,
       )
       .pluck()

@@ -9,6 +9,7 @@ import type { CachedListFunction } from '../../cache/cachedListFunction.ts';
 import { RoomEvent, type EventInternalMetadata } from '../../../events/roomEvent.ts';
 import { getRoomVersion, isKnownRoomVersion } from '../../../events/roomVersions.ts';
 import type { Pdu } from '../../../events/pdu.ts';
+import { EventTxnIds } from './eventTxnIds.ts';
 
 /** An event as stored, with what storage knows about it. Shared between callers: never mutate. */
 export interface StoredEvent {
@@ -41,11 +42,14 @@ export class EventsReadStore {
   /** The room's forward extremities (the events new events follow). Prefilled after persistence. */
   readonly getLatestEventIdsInRoom: CachedFunction<[roomId: string], string[]>;
   readonly getRoomVersionId: CachedFunction<[roomId: string], string | null>;
+  /** Transaction IDs of recent sends; the persistence controller adds to it at each commit. */
+  readonly txnIds: EventTxnIds;
 
   constructor(
     private readonly db: Database,
     caches: CacheRegistry,
   ) {
+    this.txnIds = new EventTxnIds(db);
     this.getEvent = caches.cached({ name: 'getEvent', maxEntries: 10_000 }, (eventId: string) => this.fetchEvents([eventId]).get(eventId) ?? null);
     this.getEvents = caches.cachedList(this.getEvent, (eventIds: string[]) => this.fetchEvents(eventIds));
     this.getLatestEventIdsInRoom = caches.cached({ name: 'getLatestEventIdsInRoom', maxEntries: 5_000 }, (roomId: string) =>
@@ -80,11 +84,7 @@ export class EventsReadStore {
 
   /** The event sent into this room by this user's device with this transaction ID, if any (idempotent sends). */
   getEventIdForTxn(roomId: string, userId: string, deviceId: string, txnId: string): string | null {
-    return (
-      (this.db.prepare('SELECT event_id FROM event_txn_id WHERE room_id = ? AND user_id = ? AND device_id = ? AND txn_id = ?').pluck().get(roomId, userId, deviceId, txnId) as
-        | string
-        | undefined) ?? null
-    );
+    return this.txnIds.eventIdFor(roomId, userId, deviceId, txnId);
   }
 
   /** The highest events stream position held for a room (its last activity). */

@@ -12,6 +12,9 @@ import { assertEventsWriter, type InstanceIdentity } from './eventsWriterGuard.t
 import { canonicalJson } from '../../../crypto/canonicalJson.ts';
 import { EventContentIndexWriter } from './eventContentIndexes.ts';
 import { storedRedactionIds, type StoredEventRow } from './eventsReadStore.ts';
+import { TXN_ID_RETENTION_MS } from './eventTxnIds.ts';
+
+const TXN_ID_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface EventToPersist {
   readonly event: RoomEvent;
@@ -53,6 +56,8 @@ export interface PersistBatch {
 export class PersistEventsStore {
   /** Relations and the search index, written with each timeline event. */
   private readonly contentIndexes: EventContentIndexWriter;
+  /** When transaction IDs older than their retention were last deleted (0: not yet by this process). */
+  private txnIdsPrunedAt = 0;
 
   constructor(
     private readonly db: Database,
@@ -94,15 +99,16 @@ export class PersistEventsStore {
     );
     const insertRedaction = db.prepare('INSERT OR IGNORE INTO redactions (event_id, redacts, received_ts) VALUES (?, ?, ?)');
     const insertRejection = db.prepare('INSERT OR REPLACE INTO rejections (event_id, reason, last_check) VALUES (?, ?, ?)');
-    const insertTxnId = db.prepare(
-      'INSERT OR IGNORE INTO event_txn_id (event_id, room_id, user_id, device_id, txn_id, inserted_ts) VALUES (?, ?, ?, ?, ?, ?)',
-    );
+    // An append to a log with no index; lookups go to EventTxnIds in memory.
+    const insertTxnId = db.prepare('INSERT INTO event_txn_id (event_id, room_id, user_id, device_id, txn_id, inserted_ts) VALUES (?, ?, ?, ?, ?, ?)');
     const insertRoom = db.prepare('INSERT OR IGNORE INTO rooms (room_id, room_version, creator) VALUES (?, ?, ?)');
 
+    const unknownBefore = new Set<string>();
     for (const { event, context, streamOrdering, builtHere } of batch.events) {
       const outlier = event.internal.outlier === true;
       const rejected = context.rejectedReason !== null;
-      const existing = this.storedOutlierFlag(event.eventId);
+      // An event fresh from our builder has a new ID (its hash covers our forward extremities and a timestamp).
+      const existing = builtHere === true ? undefined : this.storedOutlierFlag(event.eventId);
       if (existing !== undefined) {
         // An event first stored outside the DAG (fetched as auth or state) now arrives in it: move it into the
         // timeline at its new position, with its edges and state.
@@ -153,12 +159,22 @@ export class PersistEventsStore {
       if (event.internal.txnId !== undefined && event.internal.deviceId !== undefined) {
         insertTxnId.run(event.eventId, event.roomId, event.sender, event.internal.deviceId, event.internal.txnId, batch.now);
       }
-      if (!outlier && !rejected && !event.internal.softFailed) this.contentIndexes.index(event, streamOrdering);
+      if (!outlier && !rejected && !event.internal.softFailed) this.contentIndexes.index(event, streamOrdering, { newId: builtHere === true });
       written.push(row);
+      if (builtHere === true) unknownBefore.add(event.eventId);
     }
 
-    // After every insert: a redaction in this batch may target an event written before it.
-    const withRedactions = written.map((row) => ({ ...row, parsed: { ...row.parsed!, redactionIds: storedRedactionIds(db, row.event_id) } }));
+    // After every insert: a redaction in this batch may target an event written before it. Nothing else can
+    // target an event whose ID nobody knew before this batch.
+    const batchRedacts = batch.events.some(({ event }) => event.type === 'm.room.redaction');
+    const withRedactions = written.map((row) =>
+      !batchRedacts && unknownBefore.has(row.event_id) ? row : { ...row, parsed: { ...row.parsed!, redactionIds: storedRedactionIds(db, row.event_id) } },
+    );
+    if (batch.now - this.txnIdsPrunedAt >= TXN_ID_PRUNE_INTERVAL_MS) {
+      // The log has no index: a scan of about a day of sends, once an hour.
+      db.prepare('DELETE FROM event_txn_id WHERE inserted_ts < ?').run(batch.now - TXN_ID_RETENTION_MS);
+      this.txnIdsPrunedAt = batch.now;
+    }
     if (batch.forwardExtremities !== null) this.replaceForwardExtremities(batch.roomId, batch.forwardExtremities);
     if (batch.currentState !== null) this.updateCurrentState(batch.roomId, batch.currentState, batch.instanceName);
     this.updateLocalMemberships(batch.roomId, batch.localMemberships);

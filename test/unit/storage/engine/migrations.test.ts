@@ -86,7 +86,7 @@ test('migrations 16 to 19 keep every edge, state group, transaction ID and event
     INSERT INTO event_json (event_id, room_id, room_version, internal_metadata, json) VALUES ('$a', '!r', '11', '{}', '{"type":"m.room.message"}');
     INSERT INTO event_txn_id (event_id, room_id, user_id, device_id, txn_id, inserted_ts) VALUES ('$a', '!r', '@u', 'D', 't1', 5);
   `);
-  applyMigrations(db, MAIN_MIGRATIONS);
+  applyMigrations(db, MAIN_MIGRATIONS.filter((m) => m.version <= 19));
   assert.deepEqual(db.prepare('SELECT a.auth_id FROM events e JOIN event_auth a ON a.stream_ordering = e.stream_ordering WHERE e.event_id = ? ORDER BY a.auth_id').pluck().all('$a'), ['$create', '$pl']);
   assert.deepEqual(db.prepare('SELECT e.event_id FROM event_edges x JOIN events e ON e.stream_ordering = x.stream_ordering WHERE x.prev_event_id = ?').pluck().all('$create'), ['$a']);
   assert.equal(db.prepare('SELECT state_group FROM events WHERE event_id = ?').pluck().get('$a'), 7);
@@ -106,4 +106,43 @@ test('migrations 16 to 19 keep every edge, state group, transaction ID and event
   // Migration 19: the edge to an event we do not hold is kept by prev event.
   assert.deepEqual(db.prepare('SELECT prev_event_id, stream_ordering FROM event_prev_waiting').all(), [{ prev_event_id: '$create', stream_ordering: 1 }]);
   for (const dropped of ['event_auth_by_auth', 'event_txn_id_by_event', 'event_to_state_groups_by_group', 'event_search_entries_by_event']) assert.ok(!indexes.includes(dropped), dropped);
+});
+
+test('migration 20 keys search rows by stream ordering (rebuilding the full-text rows) and keeps transaction IDs as a log', (t) => {
+  const db = openDatabase(join(tempDir(t), 'x.db'));
+  t.after(() => db.close());
+  applyMigrations(db, MAIN_MIGRATIONS.filter((m) => m.version <= 19));
+  const insertEvent = db.prepare(
+    "INSERT INTO events (stream_ordering, event_id, room_id, type, sender, depth, origin_server_ts, received_ts) VALUES (?, ?, '!r', ?, '@u:x', 1, ?, 0)",
+  );
+  const insertJson = db.prepare("INSERT INTO event_json (stream_ordering, event_id, room_id, room_version, internal_metadata, json) VALUES (?, ?, '!r', '11', '{}', ?)");
+  const texts: [number, string, string, string][] = [
+    [3, '$m', 'm.room.message', JSON.stringify({ type: 'm.room.message', content: { body: 'hello quokka' } })],
+    [-2, '$old', 'm.room.topic', JSON.stringify({ type: 'm.room.topic', content: { topic: 'backfilled wombat' } })],
+  ];
+  for (const [position, id, type, json] of texts) {
+    insertEvent.run(position, id, type, 10 + position);
+    insertJson.run(position, id, json);
+    // Before migration 20 the rows had their own IDs, unrelated to the stream ordering.
+    const entry = db
+      .prepare("INSERT INTO event_search_entries (event_id, room_id, key, sender, stream_ordering, origin_server_ts) VALUES (?, '!r', ?, '@u:x', ?, ?)")
+      .run(id, type === 'm.room.message' ? 'content.body' : 'content.topic', position, 10 + position).lastInsertRowid;
+    db.prepare('INSERT INTO event_search (rowid, value) VALUES (?, ?)').run(entry, JSON.parse(json).content.body ?? JSON.parse(json).content.topic);
+  }
+  db.exec(`
+    INSERT INTO event_txn_id (event_id, room_id, user_id, device_id, txn_id, inserted_ts) VALUES ('$m', '!r', '@u:x', 'D', 't1', 5);
+    INSERT INTO event_txn_id (event_id, room_id, user_id, device_id, txn_id, inserted_ts) VALUES ('$n', '!r', '@u:x', 'D', 't2', 4);
+  `);
+  applyMigrations(db, MAIN_MIGRATIONS);
+
+  const find = (match: string) =>
+    db.prepare('SELECT m.event_id, m.key, m.origin_server_ts FROM event_search s JOIN event_search_entries m ON m.stream_ordering = s.rowid WHERE event_search MATCH ?').all(match);
+  assert.deepEqual(find('quokka'), [{ event_id: '$m', key: 'content.body', origin_server_ts: 13 }]);
+  assert.deepEqual(find('wombat'), [{ event_id: '$old', key: 'content.topic', origin_server_ts: 8 }]);
+  assert.deepEqual(db.prepare('SELECT stream_ordering FROM event_search_entries ORDER BY stream_ordering').pluck().all(), [-2, 3]);
+  // The transaction IDs are all kept, in the order they were written, with no unique index left to maintain.
+  assert.deepEqual(db.prepare('SELECT txn_id FROM event_txn_id ORDER BY rowid').pluck().all(), ['t2', 't1']);
+  const indexes = db.prepare("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'").all() as { name: string; tbl_name: string }[];
+  assert.deepEqual(indexes.filter((i) => i.tbl_name === 'event_txn_id' || i.tbl_name === 'event_search_entries'), []);
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
 });
