@@ -40,6 +40,11 @@ export function signBytes(keyPair: Ed25519KeyPair, message: Uint8Array): Buffer 
   return sign(null, message, keyPair.privateKeyObject);
 }
 
+/** signBytes on libuv's thread pool, leaving the event loop free while the signature is computed. */
+export function signBytesOffThread(keyPair: Ed25519KeyPair, message: Uint8Array): Promise<Buffer> {
+  return new Promise((resolve, reject) => sign(null, message, keyPair.privateKeyObject, (error, signature) => (error ? reject(error) : resolve(signature))));
+}
+
 /** A public key parsed once, so that verifying many signatures does not re-parse it. */
 export function publicKeyObject(publicKey: Uint8Array): KeyObject {
   if (publicKey.length !== ED25519_PUBLIC_KEY_LENGTH) {

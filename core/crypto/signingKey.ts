@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { decodeBase64, encodeBase64 } from './base64.ts';
-import { generateKeyPair, keyPairFromSeed, signBytes, type Ed25519KeyPair } from './ed25519.ts';
+import { generateKeyPair, keyPairFromSeed, signBytes, signBytesOffThread, type Ed25519KeyPair } from './ed25519.ts';
 
 export const ED25519 = 'ed25519';
 
@@ -39,6 +39,11 @@ export class SigningKey {
 
   sign(message: Uint8Array): Buffer {
     return signBytes(this.keyPair, message);
+  }
+
+  /** `sign` computed on the thread pool. */
+  signOffThread(message: Uint8Array): Promise<Buffer> {
+    return signBytesOffThread(this.keyPair, message);
   }
 
   /** The line written to a signing-key file. */

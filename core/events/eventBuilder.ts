@@ -5,7 +5,7 @@
 import type { JsonObject } from '../crypto/canonicalJson.ts';
 import { MAX_SAFE_CANONICAL_INT } from '../crypto/canonicalJson.ts';
 import type { SigningKey } from '../crypto/signingKey.ts';
-import { hashAndSignNewEvent } from './eventSigning.ts';
+import { hashAndSignNewEvent, hashAndSignNewEventOffThread, type SignedNewEvent } from './eventSigning.ts';
 import { computeEventId, newDomainEventId } from './eventId.ts';
 import { encodeBase64, encodeBase64Url } from '../crypto/base64.ts';
 import type { Pdu, UnsignedPdu } from './pdu.ts';
@@ -73,13 +73,30 @@ export function buildUnsignedEvent(template: EventTemplate, roomVersion: RoomVer
  * version carries one, hashes and signs it, and checks the result is a valid PDU (throws EventValidationError).
  */
 export function completeEvent(unsigned: UnsignedPdu | JsonObject, roomVersion: RoomVersion, signer: EventSigner, internal: EventInternalMetadata = {}): RoomEvent {
+  const signed = hashAndSignNewEvent(toComplete(unsigned, roomVersion, signer), roomVersion, signer.serverName, signer.signingKey);
+  return completedEvent(signed, roomVersion, internal);
+}
+
+/**
+ * completeEvent with the ed25519 signature computed on the thread pool: for the send path, where other requests
+ * can use the event loop meanwhile.
+ */
+export async function completeEventOffThread(unsigned: UnsignedPdu | JsonObject, roomVersion: RoomVersion, signer: EventSigner, internal: EventInternalMetadata = {}): Promise<RoomEvent> {
+  const signed = await hashAndSignNewEventOffThread(toComplete(unsigned, roomVersion, signer), roomVersion, signer.serverName, signer.signingKey);
+  return completedEvent(signed, roomVersion, internal);
+}
+
+function toComplete(unsigned: UnsignedPdu | JsonObject, roomVersion: RoomVersion, signer: EventSigner): JsonObject {
   const event: JsonObject = { ...(unsigned as JsonObject) };
   delete event.signatures;
   delete event.hashes;
   delete event.unsigned;
   if (roomVersion.eventFormat === EventFormat.V1) event.event_id = newDomainEventId(signer.serverName);
   else delete event.event_id;
-  const { signed, referenceHash } = hashAndSignNewEvent(event, roomVersion, signer.serverName, signer.signingKey);
+  return event;
+}
+
+function completedEvent({ signed, referenceHash }: SignedNewEvent<JsonObject>, roomVersion: RoomVersion, internal: EventInternalMetadata): RoomEvent {
   const pdu = assertValidPdu(signed, roomVersion);
   const eventId =
     referenceHash === null || roomVersion.eventFormat === EventFormat.V1

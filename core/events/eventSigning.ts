@@ -27,12 +27,38 @@ export function hashAndSignEvent<T extends JsonObject>(event: T, roomVersion: Ro
  * they are redacted and encoded once instead of twice. Null reference hash when the event has a top-level
  * `age_ts`, which the reference hash leaves out but a signature covers.
  */
-export function hashAndSignNewEvent<T extends JsonObject>(event: T, roomVersion: RoomVersion, serverName: string, key: SigningKey): { signed: T; referenceHash: Buffer | null } {
+export function hashAndSignNewEvent<T extends JsonObject>(event: T, roomVersion: RoomVersion, serverName: string, key: SigningKey): SignedNewEvent<T> {
+  const toSign = hashNewEvent(event, roomVersion);
+  return withSignature(toSign, serverName, key.keyId, key.sign(toSign.bytes));
+}
+
+/** hashAndSignNewEvent with the signature computed on the thread pool (the rest stays on the event loop). */
+export async function hashAndSignNewEventOffThread<T extends JsonObject>(event: T, roomVersion: RoomVersion, serverName: string, key: SigningKey): Promise<SignedNewEvent<T>> {
+  const toSign = hashNewEvent(event, roomVersion);
+  return withSignature(toSign, serverName, key.keyId, await key.signOffThread(toSign.bytes));
+}
+
+export interface SignedNewEvent<T> {
+  readonly signed: T;
+  readonly referenceHash: Buffer | null;
+}
+
+interface HashedNewEvent<T> {
+  readonly hashed: T;
+  /** What the signature and the reference hash cover. */
+  readonly bytes: Buffer;
+  readonly hasAgeTs: boolean;
+}
+
+function hashNewEvent<T extends JsonObject>(event: T, roomVersion: RoomVersion): HashedNewEvent<T> {
   const mode = numberMode(roomVersion);
   const hashed = { ...event, hashes: { sha256: contentHashBase64(event, mode) } };
-  const bytes = signedBytes(redactEvent(hashed, roomVersion), mode);
-  const signed = { ...hashed, signatures: { [serverName]: { [key.keyId]: encodeBase64(key.sign(bytes)) } } };
-  return { signed, referenceHash: 'age_ts' in event ? null : sha256(bytes) };
+  return { hashed, bytes: signedBytes(redactEvent(hashed, roomVersion), mode), hasAgeTs: 'age_ts' in event };
+}
+
+function withSignature<T extends JsonObject>(toSign: HashedNewEvent<T>, serverName: string, keyId: string, signature: Buffer): SignedNewEvent<T> {
+  const signed = { ...toSign.hashed, signatures: { [serverName]: { [keyId]: encodeBase64(signature) } } };
+  return { signed, referenceHash: toSign.hasAgeTs ? null : sha256(toSign.bytes) };
 }
 
 /** Adds our signature to an already-hashed event (e.g. countersigning a join or invite). */

@@ -5,7 +5,7 @@
  * so that concurrent sends do not fork the room. Sends with a transaction ID are idempotent per device.
  */
 import type { JsonObject } from '../../crypto/canonicalJson.ts';
-import { buildUnsignedEvent, completeEvent, type EventSigner } from '../../events/eventBuilder.ts';
+import { buildUnsignedEvent, completeEventOffThread, type EventSigner } from '../../events/eventBuilder.ts';
 import type { UnsignedPdu } from '../../events/pdu.ts';
 import type { RoomEvent, EventInternalMetadata } from '../../events/roomEvent.ts';
 import { PowerLevels } from '../../auth/powerLevels.ts';
@@ -82,7 +82,7 @@ export class EventCreationHandler {
       const internal: EventInternalMetadata = request.txn ? { txnId: request.txn.txnId, deviceId: request.txn.deviceId } : {};
       if (prepared.replacesState !== undefined) internal.replacesState = prepared.replacesState;
       if (request.type === 'm.room.redaction') internal.redactionAuthorised = await this.senderMayRedact(request.sender, prepared.before.state, prepared.roomVersion);
-      let event = completeEvent(prepared.unsigned, prepared.roomVersion, this.signer, internal);
+      let event = await completeEventOffThread(prepared.unsigned, prepared.roomVersion, this.signer, internal);
       try {
         checkEventAuth(event, prepared.authEvents);
       } catch (e) {
