@@ -18,12 +18,20 @@ export interface MeasureOptions {
   readonly operationsPerCall?: number;
   /** Unmeasured calls first, so the JIT and caches warm up. */
   readonly warmupCalls?: number;
+  /**
+   * Keep warming up until at least this long has passed. A long code path (a send through the whole stack) is
+   * still being optimised by V8's background compilers for seconds after its first calls: measured, their threads
+   * used ~300 us of CPU per send in the first 3 s and ~50 us after, competing with the measured work for the cores.
+   */
+  readonly warmupMilliseconds?: number;
 }
 
 export async function measure(name: string, fn: () => unknown, options: MeasureOptions = {}): Promise<Measurement> {
   const minMs = options.minMilliseconds ?? Number(process.env.BENCH_MIN_MS ?? 1000);
   const perCall = options.operationsPerCall ?? 1;
   for (let i = 0; i < (options.warmupCalls ?? 10); i++) await fn();
+  const warmupStart = performance.now();
+  while (performance.now() - warmupStart < (options.warmupMilliseconds ?? 0)) await fn();
   let calls = 0;
   const start = performance.now();
   let elapsed = 0;
@@ -54,7 +62,7 @@ export async function measureInterleaved(
   for (let i = 0; i < slices; i++) {
     for (const one of [subject, baseline]) {
       // Only the first slice of each warms up.
-      const m = await measure(one.name, one.fn, i === 0 ? sliceOptions : { ...sliceOptions, warmupCalls: 0 });
+      const m = await measure(one.name, one.fn, i === 0 ? sliceOptions : { ...sliceOptions, warmupCalls: 0, warmupMilliseconds: 0 });
       total[one.name]!.operations += m.operations;
       total[one.name]!.seconds += m.seconds;
     }
