@@ -118,7 +118,7 @@ export class DataStores {
     this.refreshTokens = new RefreshTokensStore(this.db);
     this.accessTokens = new AccessTokensStore(this.db, this.caches, this.refreshTokens);
     this.openIdTokens = new OpenIdTokensStore(this.db);
-    this.events = new EventsReadStore(this.db, this.caches);
+    this.events = new EventsReadStore(this.db, this.caches, { eventsWriter: isEventsWriter(this.identity) });
     this.roomState = new RoomStateReadStore(this.db, this.caches);
     this.stateGroups = new StateGroupsReadStore(this.db, this.caches);
     this.members = new RoomMembersReadStore(this.db, this.caches, this.serverName, this.events, this.stateGroups);

@@ -9,8 +9,8 @@ import type { Migration } from '../engine/migrations.ts';
  * - `event_search_entries` is keyed by the event's stream ordering (an event has at most one searchable text),
  *   which is also the full-text row's rowid; a redaction finds the rows from its target's stream ordering. The
  *   FTS rows are rebuilt from the event JSON under their new rowids (a contentless table cannot be re-keyed).
- * - `event_txn_id` loses its unique index: idempotent sends look transaction IDs up in memory
- *   (EventTxnIds, loaded from this table, which keeps them for a day), under the room's send lock.
+ * - `event_txn_id` loses its unique index and becomes a log with growing ids: idempotent sends look transaction
+ *   IDs up in memory (EventTxnIds, loaded from this log, which keeps them for a day), under the room's send lock.
  */
 export const m0020AppendOnlySendRows: Migration = {
   version: 20,
@@ -40,6 +40,8 @@ export const m0020AppendOnlySendRows: Migration = {
         WHERE json_valid(j.json);
 
       CREATE TABLE event_txn_id_appended (
+        -- Never reused (AUTOINCREMENT), so that an instance reading the log past the last id it saw misses nothing.
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         event_id TEXT NOT NULL,
         room_id TEXT NOT NULL,
         user_id TEXT NOT NULL,

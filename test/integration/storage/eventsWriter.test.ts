@@ -154,3 +154,23 @@ test('§2 current state, extremities, local memberships and prefilled caches are
   assert.deepEqual(await cachedViews(writerB), await cachedViews(writerA));
   assert.deepEqual(await cachedViews(workerB), await cachedViews(writerA));
 });
+
+test('a transaction ID is idempotent across instances: a retry on either finds the event the other sent', async (t) => {
+  const dir = tempDir(t);
+  const writer = await startWriter(t, dir);
+  const worker = await startWorker(t, dir, writer);
+  await scenario(writer.eventCreation);
+  const message = (txnId: string) => ({ roomId, sender: alice, type: 'm.room.message', content: { body: txnId }, txn: { deviceId: 'PHONE', txnId } });
+  // The worker has read the log before the writer appends to it.
+  assert.equal(worker.storage.stores.events.getEventIdForTxn(roomId, alice, 'PHONE', 'on-writer'), null);
+
+  const onWorker = await worker.eventCreation.send(message('on-worker'));
+  const calls = writer.replicationStats.sendEventCalls;
+  assert.equal((await worker.eventCreation.send(message('on-worker'))).event.eventId, onWorker.event.eventId);
+  assert.equal(writer.replicationStats.sendEventCalls, calls, 'the retry is answered by the worker');
+  assert.equal((await writer.eventCreation.send(message('on-worker'))).event.eventId, onWorker.event.eventId);
+
+  const onWriter = await writer.eventCreation.send(message('on-writer'));
+  assert.equal((await worker.eventCreation.send(message('on-writer'))).event.eventId, onWriter.event.eventId);
+  assert.equal(snapshot(writer).events.length, 10);
+});

@@ -48,8 +48,9 @@ export class EventsReadStore {
   constructor(
     private readonly db: Database,
     caches: CacheRegistry,
+    options: { readonly eventsWriter: boolean },
   ) {
-    this.txnIds = new EventTxnIds(db);
+    this.txnIds = new EventTxnIds(db, { readsNewRows: !options.eventsWriter });
     this.getEvent = caches.cached({ name: 'getEvent', maxEntries: 10_000 }, (eventId: string) => this.fetchEvents([eventId]).get(eventId) ?? null);
     this.getEvents = caches.cachedList(this.getEvent, (eventIds: string[]) => this.fetchEvents(eventIds));
     this.getLatestEventIdsInRoom = caches.cached({ name: 'getLatestEventIdsInRoom', maxEntries: 5_000 }, (roomId: string) =>

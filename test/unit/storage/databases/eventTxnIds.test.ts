@@ -37,7 +37,7 @@ test('transaction IDs expire after a day, in memory and in the log', async (t) =
 
   // Read from the log on first use: only what is younger than a day.
   let clock = now;
-  const ids = new EventTxnIds(db, () => clock);
+  const ids = new EventTxnIds(db, { readsNewRows: false, now: () => clock });
   assert.equal(ids.eventIdFor(roomId, alice, 'DEV', 'old'), null);
   assert.equal(ids.eventIdFor(roomId, alice, 'DEV', 'recent'), '$recent');
   ids.remember([{ roomId, userId: alice, deviceId: 'DEV', txnId: 'recent', eventId: '$second' }]);

@@ -146,3 +146,13 @@ test('migration 20 keys search rows by stream ordering (rebuilding the full-text
   assert.deepEqual(indexes.filter((i) => i.tbl_name === 'event_txn_id' || i.tbl_name === 'event_search_entries'), []);
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
 });
+
+test('the transaction ID log never reuses an id, even once every row was pruned', (t) => {
+  const db = openDatabase(join(tempDir(t), 'x.db'));
+  t.after(() => db.close());
+  applyMigrations(db, MAIN_MIGRATIONS);
+  const insert = db.prepare("INSERT INTO event_txn_id (event_id, room_id, user_id, device_id, txn_id, inserted_ts) VALUES ('$e', '!r', '@u:x', 'D', ?, 0)");
+  const first = Number(insert.run('t1').lastInsertRowid);
+  db.exec('DELETE FROM event_txn_id');
+  assert.ok(Number(insert.run('t2').lastInsertRowid) > first);
+});
