@@ -62,7 +62,9 @@ const benchmark: Benchmark = async () => {
         const ts = pdu.origin_server_ts + i;
         insertEvent.run(stream, eventId, roomId, userId, pdu.depth + 1 + i, ts, ts, group);
         insertJson.run(stream, eventId, roomId, roomVersion, template.internal_metadata, JSON.stringify({ ...pdu, content: { msgtype: 'm.text', body }, depth: pdu.depth + 1 + i, origin_server_ts: ts }));
-        insertText.run(insertEntry.run(eventId, roomId, userId, stream, ts).lastInsertRowid, body);
+        // The search row and its text share the event's stream ordering as their key.
+        insertEntry.run(eventId, roomId, userId, stream, ts);
+        insertText.run(stream, body);
       }
     })();
     const term = words[1234]!;
