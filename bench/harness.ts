@@ -26,8 +26,13 @@ export interface MeasureOptions {
   readonly warmupMilliseconds?: number;
 }
 
+/** How long a measurement runs unless told otherwise: `BENCH_MIN_MS`, 1 s by default. */
+export function defaultMinMilliseconds(): number {
+  return Number(process.env.BENCH_MIN_MS ?? 1000);
+}
+
 export async function measure(name: string, fn: () => unknown, options: MeasureOptions = {}): Promise<Measurement> {
-  const minMs = options.minMilliseconds ?? Number(process.env.BENCH_MIN_MS ?? 1000);
+  const minMs = options.minMilliseconds ?? defaultMinMilliseconds();
   const perCall = options.operationsPerCall ?? 1;
   for (let i = 0; i < (options.warmupCalls ?? 10); i++) await fn();
   const warmupStart = performance.now();
@@ -56,7 +61,7 @@ export async function measureInterleaved(
   options: MeasureOptions & { readonly slices?: number } = {},
 ): Promise<[Measurement, Measurement]> {
   const slices = options.slices ?? 6;
-  const sliceMs = (options.minMilliseconds ?? Number(process.env.BENCH_MIN_MS ?? 1000)) / slices;
+  const sliceMs = (options.minMilliseconds ?? defaultMinMilliseconds()) / slices;
   const sliceOptions = { ...options, minMilliseconds: sliceMs };
   const total = { [subject.name]: { operations: 0, seconds: 0 }, [baseline.name]: { operations: 0, seconds: 0 } };
   for (let i = 0; i < slices; i++) {

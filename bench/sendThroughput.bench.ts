@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request as httpRequest } from 'node:http';
-import { measureInterleaved, ratio, type Benchmark } from './harness.ts';
+import { defaultMinMilliseconds, measureInterleaved, ratio, type Benchmark } from './harness.ts';
 import { buildConfig } from '../core/config/configLoader.ts';
 import { Homeserver } from '../core/homeserver.ts';
 import { Logger } from '../core/logging/logger.ts';
@@ -58,7 +58,7 @@ const benchmark: Benchmark = async () => {
         }),
       );
     const whoami = () => Promise.all(clients.map((c) => call(port, 'GET', '/_matrix/client/v3/account/whoami', c.token)));
-    const minMs = Number(process.env.BENCH_MIN_MS ?? 1000);
+    const minMs = defaultMinMilliseconds();
     // Interleaved: on a shared machine whose speed drifts, measuring one after the other skews the ratio either way.
     const [sends, trivial] = await measureInterleaved(
       { name: `PUT /send, ${CLIENTS} concurrent clients (own rooms)`, fn: send },

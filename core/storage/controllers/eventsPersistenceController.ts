@@ -173,7 +173,7 @@ export class EventsPersistenceController {
       // Live events take the next positions of the events stream; backfilled history takes negative ones.
       const allocation = backfilled ? backfillAllocation(this.stores.streams.backfill.allocate(fresh.length)) : this.stores.streams.events.allocate(fresh.length);
       try {
-        const toPersist: (EventToPersist & Pick<EventToQueue, 'builtHere'>)[] = fresh.map((item, i) => ({ ...item, streamOrdering: allocation.ids[i]! }));
+        const toPersist: EventToPersist[] = fresh.map((item, i) => ({ ...item, streamOrdering: allocation.ids[i]! }));
         // Only events another server could have built on already can have children in the database: remote ones,
         // and ours that were stored before (as outliers). A local event seen for the first time has none.
         const mayHaveChildren = new Set(
@@ -341,7 +341,7 @@ export class EventsPersistenceController {
   }
 
   /** The cache invalidations a batch causes; written in its transaction, applied locally after commit. */
-  private invalidationsFor(roomId: string, batch: readonly (EventToPersist & Pick<EventToQueue, 'builtHere'>)[], plan: RoomChangePlan): PendingInvalidation[] {
+  private invalidationsFor(roomId: string, batch: readonly EventToPersist[], plan: RoomChangePlan): PendingInvalidation[] {
     const pending: PendingInvalidation[] = [];
     for (const { event, builtHere } of batch) {
       // Nobody can have looked up (and cached as missing) an event built here just now.

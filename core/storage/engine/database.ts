@@ -57,6 +57,11 @@ function cachePreparedStatements(db: Database): void {
   }) as typeof db.prepare;
 }
 
+/** A writable file database in WAL mode: the only kind with a WAL to sync or checkpoint. */
+export function isWritableWalFile(db: Database): boolean {
+  return !db.memory && !db.readonly && db.pragma('journal_mode', { simple: true }) === 'wal';
+}
+
 /** Runs `fn` in an immediate write transaction (taking the write lock up front avoids upgrade deadlocks). */
 export function writeTransaction<T>(db: Database, fn: () => T): T {
   return db.transaction(fn).immediate();

@@ -7,7 +7,7 @@
  * group commits unsynced and its writers hear back once the WAL is on disk, while the next group is being built.
  */
 import type { Statement } from 'better-sqlite3';
-import type { Database } from './database.ts';
+import { isWritableWalFile, type Database } from './database.ts';
 import { WalFileSync, type CommitSync } from './walFileSync.ts';
 
 interface PendingWrite {
@@ -36,7 +36,7 @@ export class GroupCommitter {
     private readonly db: Database,
     options: { readonly commitSync?: CommitSync } = {},
   ) {
-    const walWithFullSync = !db.memory && !db.readonly && db.pragma('journal_mode', { simple: true }) === 'wal' && db.pragma('synchronous', { simple: true }) === 2;
+    const walWithFullSync = isWritableWalFile(db) && db.pragma('synchronous', { simple: true }) === 2;
     this.commitSync = options.commitSync ?? (walWithFullSync ? new WalFileSync(`${db.name}-wal`) : null);
     this.unsyncedCommits = walWithFullSync ? { before: db.prepare('PRAGMA synchronous = NORMAL'), after: db.prepare('PRAGMA synchronous = FULL') } : null;
   }
@@ -132,8 +132,8 @@ export class GroupCommitter {
         else item.reject(outcome.error);
       });
     settle(false);
-    if (this.commitSync === null) return settle(true);
-    if (synced === null) return;
+    // No sync to wait for: durable at the commit (or nothing here waits for it).
+    if (synced === null) return settle(true);
     synced.then(
       () => settle(true),
       (error: unknown) => {

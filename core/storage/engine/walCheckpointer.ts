@@ -9,7 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
-import type { Database } from './database.ts';
+import { isWritableWalFile, type Database } from './database.ts';
 
 /** Plain CommonJS run with `eval`, so that it needs no file of its own next to a bundled main process. */
 const WORKER_SOURCE = `
@@ -89,7 +89,7 @@ export class WalCheckpointer {
 
   /** Starts one for a file database in WAL mode; null for any other (nothing to checkpoint). */
   static start(db: Database, options: WalCheckpointerOptions = {}): WalCheckpointer | null {
-    if (db.memory || db.readonly || db.pragma('journal_mode', { simple: true }) !== 'wal') return null;
+    if (!isWritableWalFile(db)) return null;
     return new WalCheckpointer(db, options);
   }
 

@@ -73,12 +73,11 @@ export class EventsReadStore {
    * Position and outlier flag of those of `eventIds` that are stored. Not cached, and cheaper than `getEvents`
    * (no JSON read): persistence asks it of every new event, and the answer is almost always "not stored".
    */
-  storedPositions(eventIds: readonly string[]): Map<string, { readonly streamOrdering: number; readonly outlier: boolean }> {
-    const found = new Map<string, { streamOrdering: number; outlier: boolean }>();
-    const statement = this.db.prepare('SELECT stream_ordering, outlier FROM events WHERE event_id = ?');
+  storedPositions(eventIds: readonly string[]): Map<string, StoredPosition> {
+    const found = new Map<string, StoredPosition>();
     for (const id of eventIds) {
-      const row = statement.get(id) as { stream_ordering: number; outlier: number } | undefined;
-      if (row) found.set(id, { streamOrdering: row.stream_ordering, outlier: row.outlier === 1 });
+      const position = storedPosition(this.db, id);
+      if (position) found.set(id, position);
     }
     return found;
   }
@@ -138,6 +137,17 @@ export class EventsReadStore {
       redactionIds: row.parsed?.redactionIds ?? storedRedactionIds(this.db, row.event_id),
     };
   }
+}
+
+export interface StoredPosition {
+  readonly streamOrdering: number;
+  readonly outlier: boolean;
+}
+
+/** Where `eventId` is stored and whether as an outlier; undefined when it is not stored. */
+export function storedPosition(db: Database, eventId: string): StoredPosition | undefined {
+  const row = db.prepare('SELECT stream_ordering, outlier FROM events WHERE event_id = ?').get(eventId) as { stream_ordering: number; outlier: number } | undefined;
+  return row && { streamOrdering: row.stream_ordering, outlier: row.outlier === 1 };
 }
 
 /** IDs of the redactions stored for `eventId` (PersistEventsStore asks inside its write transaction, where it is cheap). */

@@ -11,7 +11,7 @@ import type { EventContext } from '../../../state/eventContext.ts';
 import { assertEventsWriter, type InstanceIdentity } from './eventsWriterGuard.ts';
 import { canonicalJson } from '../../../crypto/canonicalJson.ts';
 import { EventContentIndexWriter } from './eventContentIndexes.ts';
-import { storedRedactionIds, type StoredEventRow } from './eventsReadStore.ts';
+import { storedPosition, storedRedactionIds, type StoredEventRow } from './eventsReadStore.ts';
 import { TXN_ID_RETENTION_MS } from './eventTxnIds.ts';
 
 const TXN_ID_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
@@ -108,12 +108,12 @@ export class PersistEventsStore {
       const outlier = event.internal.outlier === true;
       const rejected = context.rejectedReason !== null;
       // An event fresh from our builder has a new ID (its hash covers our forward extremities and a timestamp).
-      const existing = builtHere === true ? undefined : this.storedOutlierFlag(event.eventId);
+      const existing = builtHere === true ? undefined : storedPosition(db, event.eventId);
       if (existing !== undefined) {
         // An event first stored outside the DAG (fetched as auth or state) now arrives in it: move it into the
         // timeline at its new position, with its edges and state.
-        if (existing === 1 && !outlier) {
-          this.deOutlier(event, context, streamOrdering);
+        if (existing.outlier && !outlier) {
+          this.deOutlier(event, context, existing.streamOrdering, streamOrdering);
           if (!rejected && !event.internal.softFailed) this.contentIndexes.index(event, streamOrdering);
         }
         continue;
@@ -181,10 +181,9 @@ export class PersistEventsStore {
     return withRedactions;
   }
 
-  private deOutlier(event: RoomEvent, context: EventContext, streamOrdering: number): void {
+  private deOutlier(event: RoomEvent, context: EventContext, previous: number, streamOrdering: number): void {
     const db = this.db;
-    // Its JSON and auth edges move with the event to its new stream ordering (their key).
-    const previous = db.prepare('SELECT stream_ordering FROM events WHERE event_id = ?').pluck().get(event.eventId) as number;
+    // Its JSON and auth edges move with the event from its outlier position to its new one (their key).
     db.prepare('UPDATE event_json SET internal_metadata = ?, stream_ordering = ? WHERE stream_ordering = ?').run(JSON.stringify(storedMetadata(event)), streamOrdering, previous);
     db.prepare('UPDATE event_auth SET stream_ordering = ? WHERE stream_ordering = ?').run(streamOrdering, previous);
     db.prepare('UPDATE events SET outlier = 0, soft_failed = ?, stream_ordering = ?, state_group = COALESCE(?, state_group) WHERE event_id = ?').run(
@@ -210,13 +209,8 @@ export class PersistEventsStore {
     // An event built here follows our forward extremities, and nobody knew its ID to build on it.
     if (builtHere) return;
     const wait = db.prepare('INSERT OR IGNORE INTO event_prev_waiting (prev_event_id, stream_ordering) VALUES (?, ?)');
-    for (const prevId of event.prevEventIds) if (this.storedOutlierFlag(prevId) !== 0) wait.run(prevId, streamOrdering);
+    for (const prevId of event.prevEventIds) if (storedPosition(db, prevId)?.outlier !== false) wait.run(prevId, streamOrdering);
     db.prepare('DELETE FROM event_prev_waiting WHERE prev_event_id = ?').run(event.eventId);
-  }
-
-  /** 1 for an outlier, 0 for an event in the DAG, undefined when not stored. */
-  private storedOutlierFlag(eventId: string): number | undefined {
-    return this.db.prepare('SELECT outlier FROM events WHERE event_id = ?').pluck().get(eventId) as number | undefined;
   }
 
   private replaceForwardExtremities(roomId: string, eventIds: readonly string[]): void {
